@@ -1,0 +1,229 @@
+/*
+ * store.h - tables and items persisted in partitioned LMDB environments.
+ *
+ * A data directory holds a catalog (table names, ids, schemas) and, per
+ * table, `Partitions` LMDB environments; a partition key always lands in the
+ * same one (hash of its encoding), so writers to different partitions commit
+ * in parallel and readers never block.  Each item is kept as its canonical
+ * text (item.h) with a small header, so a read copies straight from LMDB's
+ * map.  Everything here is thread-safe.
+ *
+ * Memory rules: anything returned through a struct store_value or a
+ * struct store_entry is borrowed and lives until the transaction or cursor
+ * call that produced it ends; MDB_val never leaves store/.  No function keeps
+ * a read transaction open after it returns, except an open cursor: close it
+ * before the request that opened it is answered.
+ *
+ * Errors: 0 or a negative errno.  -ENOENT, -EEXIST, -ENOTEMPTY as named;
+ * -ENOSPC when the disk is full (nothing is changed; works again once space
+ * is freed); -EIO for anything LMDB reports that has no better errno (the
+ * sentence in err says what).  errors.c is the one place LMDB codes become
+ * errnos.
+ */
+#ifndef DDB_STORE_H
+#define DDB_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "buf.h"
+#include "err.h"
+#include "keycodec.h"
+#include "schema.h"
+
+struct store;
+struct store_table;
+struct store_txn;
+struct store_cursor;
+
+struct store_options {
+	bool sync;		/* every commit synced before it is acknowledged */
+	bool read_only;		/* open everything read-only; writes fail -EROFS */
+};
+
+/*
+ * Creates datadir if missing (and its parents? no: only the last level),
+ * then takes an exclusive flock on datadir/ddbfs.lock without waiting.
+ * Returns 0 and the lock's fd (keep it open for the daemon's life), or
+ * -EBUSY ("data directory DIR is in use by another ddbfs (pid N)"), or
+ * another errno, with err.  Done before daemonizing so a refusal is seen.
+ */
+int store_lock_datadir(const char *datadir, int *lock_fd, struct ddb_err *err);
+
+/*
+ * Opens the store in datadir (already locked).  Recovers what a killed
+ * daemon left: removes table directories the catalog no longer names.
+ */
+int store_open(const char *datadir, const struct store_options *opt, struct store **out,
+	       struct ddb_err *err);
+/* Closes every environment; all committed data is on disk afterwards. */
+void store_close(struct store *st);
+
+/* ---- tables ---- */
+
+/* All table names in byte order; free with store_names_free. */
+int store_table_names(struct store *st, char ***names, size_t *count);
+void store_names_free(char **names, size_t count);
+
+/* A new table without a key schema. -EINVAL (name rule), -EEXIST. */
+int store_table_create(struct store *st, const char *name, struct ddb_err *err);
+
+/*
+ * A counted reference to a table; release with store_table_put.  The handle
+ * stays usable after the table is renamed; after it is dropped its
+ * operations fail with -ENOENT.
+ */
+int store_table_get(struct store *st, const char *name, struct store_table **out);
+void store_table_put(struct store_table *t);
+
+/* -ENOENT; -ENOTEMPTY while items remain.  Files are removed once unused. */
+int store_table_drop(struct store *st, const char *name, struct ddb_err *err);
+
+/*
+ * Renames a table.  If `to` exists and has no items it is replaced (rename(2)
+ * onto an empty directory); with items: -ENOTEMPTY.  -ENOENT, -EINVAL.
+ */
+int store_table_rename(struct store *st, const char *from, const char *to, struct ddb_err *err);
+
+/* Milliseconds since the epoch at which the table (directory) was made. */
+int64_t store_table_created_ms(const struct store_table *t);
+
+/*
+ * The schema, or NULL while none is set.  Valid as long as the caller holds
+ * its table reference, even if the schema is replaced meanwhile.
+ */
+const struct ddb_schema *store_table_schema(struct store_table *t);
+
+/*
+ * Sets or updates the schema from create-table (or describe-table) JSON.
+ * The first schema creates the partitions.  -EINVAL, -EPERM (key schema or
+ * Partitions changed), -EROFS; err says why.
+ */
+int store_table_set_schema(struct store_table *t, const char *json, size_t len,
+			   struct ddb_err *err);
+
+/* Exact item count and sum of DynamoDB item sizes over all partitions. */
+int store_table_stats(struct store_table *t, uint64_t *items, uint64_t *bytes);
+
+/* describe-table JSON for the table under `name`; -ENOENT without schema. */
+int store_table_describe(struct store_table *t, const char *name, struct ddb_buf *out);
+
+/* ---- reading items (each call is its own short read transaction) ---- */
+
+struct store_item_meta {
+	uint64_t text_len;	/* bytes of canonical text: st_size */
+	uint64_t ddb_size;	/* DynamoDB's size of the item */
+	int64_t mtime_ns;	/* last write, or as set by utimens */
+	uint64_t seq;		/* partition-wide sequence number of the last write */
+};
+
+/* sk is NULL for hash-only tables.  -ENOENT. */
+int store_item_stat(struct store_table *t, const struct ddb_key *pk, const struct ddb_key *sk,
+		    struct store_item_meta *meta);
+
+/*
+ * Copies up to size bytes of the item's text from offset off into dst,
+ * straight from the map.  *nread < size only at the end.  meta may be NULL.
+ */
+int store_item_read(struct store_table *t, const struct ddb_key *pk, const struct ddb_key *sk,
+		    uint64_t off, void *dst, size_t size, size_t *nread,
+		    struct store_item_meta *meta);
+
+/* Appends the whole text to out. */
+int store_item_copy(struct store_table *t, const struct ddb_key *pk, const struct ddb_key *sk,
+		    struct ddb_buf *out, struct store_item_meta *meta);
+
+/* Hash+range tables: 0 if the partition holds at least one item, else -ENOENT. */
+int store_partition_exists(struct store_table *t, const struct ddb_key *pk);
+
+/* ---- writing items ---- */
+
+/*
+ * Runs fn inside a write transaction on the environment that holds pk, then
+ * commits (synced if the store was opened with sync).  If LMDB's map fills
+ * up the transaction is aborted, the map grown and fn run again, so fn must
+ * not have effects outside the transaction.  fn's non-zero return aborts and
+ * is returned.  Also -ENOSPC, -EIO, -EROFS.
+ */
+typedef int (*store_write_fn)(struct store_txn *txn, void *ctx, struct ddb_err *err);
+int store_write(struct store_table *t, const struct ddb_key *pk, store_write_fn fn, void *ctx,
+		struct ddb_err *err);
+
+/* Whether two partition keys live in the same environment (one commit). */
+bool store_same_env(struct store_table *t, const struct ddb_key *pk1, const struct ddb_key *pk2);
+
+struct store_value {
+	const char *text;	/* canonical item text, borrowed until the txn ends */
+	size_t text_len;
+	struct store_item_meta meta;
+};
+
+/* Inside a write transaction.  pk must map to the transaction's environment. */
+int store_txn_item_get(struct store_txn *txn, const struct ddb_key *pk, const struct ddb_key *sk,
+		       struct store_value *out);
+/* Inserts or replaces; keeps counts, sizes and the partition list exact. */
+int store_txn_item_put(struct store_txn *txn, const struct ddb_key *pk, const struct ddb_key *sk,
+		       const char *text, size_t text_len, uint64_t ddb_size, int64_t mtime_ns);
+/* -ENOENT if absent. */
+int store_txn_item_del(struct store_txn *txn, const struct ddb_key *pk, const struct ddb_key *sk);
+/* Sets the mtime only; -ENOENT. */
+int store_txn_item_set_mtime(struct store_txn *txn, const struct ddb_key *pk,
+			     const struct ddb_key *sk, int64_t mtime_ns);
+
+/*
+ * Intent records for operations that span two environments (a move across
+ * partitions): added in the first commit, removed after the last, and
+ * replayed by whoever opens the table after a crash in between.
+ */
+int store_txn_journal_add(struct store_txn *txn, const void *rec, size_t len, uint64_t *id);
+int store_txn_journal_del(struct store_txn *txn, uint64_t id);
+/* Calls fn for every record of every partition; stops at fn's non-zero return. */
+typedef int (*store_journal_fn)(const void *rec, size_t len, uint64_t id, void *ctx);
+int store_journal_each(struct store_table *t, store_journal_fn fn, void *ctx);
+
+/* Forces a durable sync of the environment holding pk (all of them if NULL). */
+int store_sync(struct store_table *t, const struct ddb_key *pk);
+
+/* ---- listing: sorted, streamed, resumable ---- */
+
+enum store_scan {
+	/*
+	 * The table level: a hash-only table's items, or a hash+range table's
+	 * partition keys; merged across environments in key order.
+	 */
+	STORE_SCAN_TABLE,
+	/* The items of one partition (hash+range), by sort key. */
+	STORE_SCAN_PARTITION,
+};
+
+/* Key conditions of a query (SPEC section 6); every bound optional. */
+struct store_range {
+	const struct ddb_key *lo;
+	bool lo_incl;
+	const struct ddb_key *hi;
+	bool hi_incl;
+	const struct ddb_key *prefix;	/* begins_with, S and B only */
+	bool reverse;			/* descending (ScanIndexForward=false) */
+};
+
+struct store_entry {
+	struct ddb_key key;		/* sort key (partition scan) or partition key */
+	struct store_item_meta meta;	/* an item's; zero for a partition entry */
+	uint64_t items;			/* a partition entry's item count */
+};
+
+/*
+ * Opens a scan.  pk is the partition for STORE_SCAN_PARTITION (NULL for
+ * TABLE); range may be NULL; after, if not NULL, resumes strictly after that
+ * key in scan order, so a listing resumed from its last key neither repeats
+ * nor skips entries that did not change meanwhile.  Everything passed in is
+ * copied.  The cursor holds read transactions: close it within the request.
+ */
+int store_cursor_open(struct store_table *t, enum store_scan kind, const struct ddb_key *pk,
+		      const struct store_range *range, const struct ddb_key *after,
+		      struct store_cursor **out);
+/* 0 and the next entry (valid until the next call), 1 at the end, or <0. */
+int store_cursor_next(struct store_cursor *c, struct store_entry *out);
+void store_cursor_close(struct store_cursor *c);
+
+#endif
