@@ -1,0 +1,134 @@
+/*
+ * attr.c - stat(2) for every kind of name.
+ *
+ * Sizes are exact (an item's canonical text, .schema's rendering), so cat,
+ * head -c, mmap and rsync see whole files.  Ownership is the mounting user's;
+ * files are 0644 and directories 0755.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include "errlog.h"
+#include "fs_int.h"
+
+int64_t fs_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void set_times(struct stat *st, int64_t ns)
+{
+	st->st_mtim.tv_sec = ns / 1000000000;
+	st->st_mtim.tv_nsec = ns % 1000000000;
+	st->st_atim = st->st_mtim;
+	st->st_ctim = st->st_mtim;
+}
+
+void fs_fill_dir_stat(struct ddbfs *fs, struct stat *st, int64_t mtime_ns)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_mode = S_IFDIR | 0755;
+	st->st_nlink = 2;
+	st->st_uid = fs->uid;
+	st->st_gid = fs->gid;
+	st->st_blksize = 4096;
+	set_times(st, mtime_ns);
+}
+
+void fs_fill_file_stat(struct ddbfs *fs, struct stat *st, uint64_t size, int64_t mtime_ns)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_mode = S_IFREG | 0644;
+	st->st_nlink = 1;
+	st->st_uid = fs->uid;
+	st->st_gid = fs->gid;
+	st->st_size = (off_t)size;
+	st->st_blksize = 4096;
+	st->st_blocks = (blkcnt_t)((size + 511) / 512);
+	set_times(st, mtime_ns);
+}
+
+static int64_t table_ns(const struct fs_node *n)
+{
+	return store_table_created_ms(n->t) * 1000000;
+}
+
+static int getattr_scratch(struct ddbfs *fs, struct fs_node *n, struct stat *st)
+{
+	struct scratch_stat ss;
+	int rc = scratch_stat(fs->scratch, n->path, &ss);
+
+	if (rc)
+		return rc;
+	if (ss.is_dir)
+		fs_fill_dir_stat(fs, st, ss.mtime_ns);
+	else
+		fs_fill_file_stat(fs, st, ss.size, ss.mtime_ns);
+	return 0;
+}
+
+static int getattr_schema(struct ddbfs *fs, struct fs_node *n, struct stat *st)
+{
+	struct ddb_buf text = DDB_BUF_INIT;
+	int rc;
+
+	if (!n->schema)
+		return -ENOENT;
+	rc = store_table_describe(n->t, n->table_name, &text);
+	if (!rc)
+		fs_fill_file_stat(fs, st, text.len, table_ns(n));
+	ddb_buf_release(&text);
+	return rc;
+}
+
+static int getattr_item(struct ddbfs *fs, struct fs_node *n, struct stat *st)
+{
+	struct store_item_meta meta;
+	uint64_t size;
+	int rc;
+
+	if (fs_open_file_size(fs, n->path, &size)) {
+		fs_fill_file_stat(fs, st, size, fs_now_ns());
+		return 0;
+	}
+	rc = store_item_stat(n->t, &n->pk, n->has_sk ? &n->sk : NULL, &meta);
+	if (!rc)
+		fs_fill_file_stat(fs, st, meta.text_len, meta.mtime_ns);
+	return rc;
+}
+
+int do_getattr(struct ddbfs *fs, struct fs_node *n, struct stat *st)
+{
+	int rc;
+
+	switch (n->kind) {
+	case FS_ROOT:
+		fs_fill_dir_stat(fs, st, fs->mount_ns);
+		return 0;
+	case FS_ERRORS:
+		fs_fill_file_stat(fs, st, errlog_size(), fs_now_ns());
+		return 0;
+	case FS_TABLE:
+		if (!n->t)
+			return -ENOENT;
+		fs_fill_dir_stat(fs, st, table_ns(n));
+		return 0;
+	case FS_SCHEMA:
+		return getattr_schema(fs, n, st);
+	case FS_PARTITION:
+		rc = store_partition_exists(n->t, &n->pk);
+		if (rc == 0)
+			fs_fill_dir_stat(fs, st, table_ns(n));
+		if (rc == -ENOENT)
+			rc = getattr_scratch(fs, n, st);
+		return rc;
+	case FS_ITEM:
+		return getattr_item(fs, n, st);
+	case FS_SCRATCH:
+		return getattr_scratch(fs, n, st);
+	}
+	return -ENOENT;
+}

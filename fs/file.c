@@ -1,0 +1,518 @@
+/*
+ * file.c - open files: reading items from the map, buffering writes,
+ * refusing malformed JSON at write() and committing at close().
+ *
+ * Invariant: a write handle on an item or .schema never touches the store
+ * until flush (close) or fsync, and then replaces the stored value in one
+ * commit or not at all, so readers see the old item or the new one and a
+ * rejected write leaves the old item.  Scratch files are written through to
+ * the scratch store.  Reads of an item without a write handle copy straight
+ * from LMDB's map.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "errlog.h"
+#include "fs_int.h"
+#include "item.h"
+#include "jsonprefix.h"
+
+/* Text beyond this cannot be a 400 KB item in any layout a person writes. */
+#define FILE_TEXT_MAX (8u << 20)
+
+struct fs_file {
+	struct ddbfs *fs;
+	struct fs_node node;		/* owned; node.path points at path */
+	char *path;
+	pthread_mutex_t lock;
+	bool writable;
+	bool created;			/* a new item: commit even if nothing was written */
+	bool excl;			/* O_EXCL: commit as attribute_not_exists */
+	bool dirty;
+	int poison;			/* a refused write: every later write and close fail */
+	bool mtime_set;
+	int64_t mtime_ns;
+	struct ddb_buf buf;		/* write buffer, or a read snapshot */
+	struct ddb_jsonprefix jp;
+	size_t jp_len;			/* bytes of buf the recogniser has seen */
+	bool jp_valid;			/* jp describes buf[0..jp_len) */
+	struct ddb_item *parsed;	/* validated at write time, for buf as of gen */
+	uint64_t parsed_gen, gen;
+	struct fs_file *next;		/* open_files list of write handles */
+};
+
+struct fs_open_files {
+	pthread_mutex_t lock;
+	struct fs_file *head;
+};
+
+int fs_open_files_new(struct fs_open_files **out)
+{
+	struct fs_open_files *of = calloc(1, sizeof(*of));
+
+	if (!of)
+		return -ENOMEM;
+	pthread_mutex_init(&of->lock, NULL);
+	*out = of;
+	return 0;
+}
+
+void fs_open_files_free(struct fs_open_files *of)
+{
+	if (of) {
+		pthread_mutex_destroy(&of->lock);
+		free(of);
+	}
+}
+
+static void registry_add(struct fs_file *f)
+{
+	struct fs_open_files *of = f->fs->open_files;
+
+	pthread_mutex_lock(&of->lock);
+	f->next = of->head;
+	of->head = f;
+	pthread_mutex_unlock(&of->lock);
+}
+
+static void registry_remove(struct fs_file *f)
+{
+	struct fs_open_files *of = f->fs->open_files;
+	struct fs_file **p;
+
+	pthread_mutex_lock(&of->lock);
+	for (p = &of->head; *p; p = &(*p)->next) {
+		if (*p == f) {
+			*p = f->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&of->lock);
+}
+
+bool fs_open_file_size(struct ddbfs *fs, const char *path, uint64_t *size)
+{
+	struct fs_open_files *of = fs->open_files;
+	struct fs_file *f;
+	bool found = false;
+
+	pthread_mutex_lock(&of->lock);
+	for (f = of->head; f && !found; f = f->next) {
+		if (strcmp(f->path, path))
+			continue;
+		pthread_mutex_lock(&f->lock);
+		if (f->dirty || f->created) {
+			*size = f->buf.len;
+			found = true;
+		}
+		pthread_mutex_unlock(&f->lock);
+	}
+	pthread_mutex_unlock(&of->lock);
+	return found;
+}
+
+int fs_item_parse(struct fs_node *n, const char *text, size_t len, struct ddb_item **out,
+		  struct ddb_err *err)
+{
+	if (!n->schema)
+		return ddb_err_set(err, EINVAL, "the table has no key schema yet");
+	return ddb_item_parse(text, len, n->schema, &n->pk, n->has_sk ? &n->sk : NULL, out, err);
+}
+
+static struct fs_file *file_new(struct ddbfs *fs, struct fs_node *n)
+{
+	struct fs_file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->path = strdup(n->path);
+	if (!f->path) {
+		free(f);
+		return NULL;
+	}
+	f->fs = fs;
+	/* Take over the node: its keys point into its own buffers. */
+	f->node = *n;
+	f->node.path = f->path;
+	f->node.name = strrchr(f->path, '/') + 1;
+	memset(n, 0, sizeof(*n));
+	n->path = f->path;
+	pthread_mutex_init(&f->lock, NULL);
+	ddb_jsonprefix_init(&f->jp);
+	f->jp_valid = true;
+	return f;
+}
+
+static void file_free(struct fs_file *f)
+{
+	fs_node_release(&f->node);
+	ddb_item_free(f->parsed);
+	ddb_buf_release(&f->buf);
+	pthread_mutex_destroy(&f->lock);
+	free(f->path);
+	free(f);
+}
+
+static int open_item_for_write(struct fs_file *f, int flags, bool create)
+{
+	struct store_item_meta meta;
+	struct fs_node *n = &f->node;
+	const struct ddb_key *sk = n->has_sk ? &n->sk : NULL;
+	int rc = store_item_stat(n->t, &n->pk, sk, &meta);
+
+	if (rc && rc != -ENOENT)
+		return rc;
+	if (rc == 0 && create && (flags & O_EXCL))
+		return -EEXIST;
+	if (rc == -ENOENT && !create)
+		return -ENOENT;
+	f->writable = true;
+	f->created = rc == -ENOENT;
+	f->excl = f->created && (flags & O_EXCL);
+	if (f->created || (flags & O_TRUNC)) {
+		f->dirty = true;	/* `: > item` and `touch new` commit too */
+		return 0;
+	}
+	return store_item_copy(n->t, &n->pk, sk, &f->buf, NULL);
+}
+
+static int open_item(struct fs_file *f, int flags, bool create)
+{
+	struct fs_node *n = &f->node;
+	struct store_item_meta meta;
+
+	if ((flags & O_ACCMODE) != O_RDONLY || create) {
+		if (f->fs->read_only)
+			return -EROFS;
+		return open_item_for_write(f, flags, create);
+	}
+	return store_item_stat(n->t, &n->pk, n->has_sk ? &n->sk : NULL, &meta);
+}
+
+static int open_schema(struct fs_file *f, int flags, bool create)
+{
+	struct fs_node *n = &f->node;
+	bool writing = (flags & O_ACCMODE) != O_RDONLY || create;
+
+	if (writing && f->fs->read_only)
+		return -EROFS;
+	if (!n->schema && !create)
+		return -ENOENT;
+	if (writing) {
+		f->writable = true;
+		if (create || (flags & O_TRUNC) || !n->schema)
+			return 0;
+	}
+	return store_table_describe(n->t, n->table_name, &f->buf);
+}
+
+static int open_scratch(struct fs_file *f, int flags, bool create)
+{
+	struct scratch_stat st;
+	int rc;
+
+	if (((flags & O_ACCMODE) != O_RDONLY || create) && f->fs->read_only)
+		return -EROFS;
+	if (create)
+		return scratch_create(f->fs->scratch, f->path, flags & O_EXCL);
+	rc = scratch_stat(f->fs->scratch, f->path, &st);
+	if (!rc && st.is_dir)
+		rc = -EISDIR;
+	if (!rc && (flags & O_TRUNC))
+		rc = scratch_truncate(f->fs->scratch, f->path, 0);
+	return rc;
+}
+
+int do_open(struct ddbfs *fs, struct fs_node *n, int flags, bool create, struct fs_file **out)
+{
+	struct fs_file *f;
+	int rc;
+
+	switch (n->kind) {
+	case FS_ROOT:
+	case FS_TABLE:
+	case FS_PARTITION:
+		return create ? -EISDIR : (n->kind == FS_TABLE && !n->t ? -ENOENT : -EISDIR);
+	case FS_ERRORS:
+		if ((flags & O_ACCMODE) != O_RDONLY || create)
+			return -EACCES;
+		break;
+	default:
+		break;
+	}
+	f = file_new(fs, n);
+	if (!f)
+		return -ENOMEM;
+	switch (f->node.kind) {
+	case FS_ERRORS:
+		rc = errlog_snapshot(&f->buf);
+		break;
+	case FS_SCHEMA:
+		rc = open_schema(f, flags, create);
+		break;
+	case FS_ITEM:
+		rc = open_item(f, flags, create);
+		break;
+	default:
+		rc = open_scratch(f, flags, create);
+		break;
+	}
+	if (rc) {
+		file_free(f);
+		return rc;
+	}
+	if (f->writable)
+		registry_add(f);
+	*out = f;
+	return 0;
+}
+
+int do_read(struct fs_file *f, char *buf, size_t size, off_t off)
+{
+	struct fs_node *n = &f->node;
+	size_t got = 0;
+	int rc;
+
+	if (off < 0)
+		return -EINVAL;
+	if (n->kind == FS_SCRATCH)
+		return (int)scratch_read(f->fs->scratch, f->path, buf, size, off);
+	if (n->kind == FS_ITEM && !f->writable) {
+		rc = store_item_read(n->t, &n->pk, n->has_sk ? &n->sk : NULL, (uint64_t)off, buf,
+				     size, &got, NULL);
+		return rc ? rc : (int)got;
+	}
+	pthread_mutex_lock(&f->lock);
+	if ((size_t)off < f->buf.len) {
+		got = f->buf.len - (size_t)off < size ? f->buf.len - (size_t)off : size;
+		memcpy(buf, f->buf.data + off, got);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return (int)got;
+}
+
+/* Refuses the handle's content for good (until truncated to zero). */
+static int poison(struct fs_file *f, struct ddb_err *err)
+{
+	f->poison = err->code;
+	fs_report(&f->node, err);
+	return -err->code;
+}
+
+static int check_schema_text(struct fs_file *f, struct ddb_err *err)
+{
+	struct ddb_schema *next = NULL;
+	int rc = ddb_schema_parse(f->buf.data, f->buf.len, f->node.table_name, fs_now_ns() / 1000000,
+				  &next, err);
+
+	if (!rc && f->node.schema)
+		rc = ddb_schema_check_update(f->node.schema, next, err);
+	ddb_schema_free(next);
+	return rc;
+}
+
+/* Judges a text that is complete JSON now, so even `echo >` sees the error. */
+static int check_complete(struct fs_file *f, struct ddb_err *err)
+{
+	int rc;
+
+	if (f->node.kind == FS_SCHEMA)
+		return check_schema_text(f, err);
+	ddb_item_free(f->parsed);
+	f->parsed = NULL;
+	rc = fs_item_parse(&f->node, f->buf.data, f->buf.len, &f->parsed, err);
+	if (!rc)
+		f->parsed_gen = f->gen;
+	return rc;
+}
+
+static int check_written(struct fs_file *f, size_t off, size_t size, struct ddb_err *err)
+{
+	int rc;
+
+	if (off < f->jp_len || !f->jp_valid) {
+		ddb_jsonprefix_init(&f->jp);
+		f->jp_len = 0;
+		f->jp_valid = true;
+	} else if (off > f->jp_len) {
+		f->jp_valid = false;	/* a hole: judge it whole at close */
+		return 0;
+	}
+	rc = ddb_jsonprefix_feed(&f->jp, f->buf.data + f->jp_len, off + size - f->jp_len, err);
+	f->jp_len = off + size;
+	if (rc) {
+		f->jp_valid = false;
+		return rc;
+	}
+	return ddb_jsonprefix_complete(&f->jp) ? check_complete(f, err) : 0;
+}
+
+static int write_buffered(struct fs_file *f, const char *buf, size_t size, off_t off)
+{
+	struct ddb_err err = DDB_ERR_INIT;
+	int rc;
+
+	if (f->poison)
+		return -f->poison;
+	if ((uint64_t)off + size > FILE_TEXT_MAX) {
+		ddb_err_set(&err, EFBIG, "the text is over %u bytes, far beyond a 400 KB item",
+			    FILE_TEXT_MAX);
+		return poison(f, &err);
+	}
+	if ((size_t)off + size > f->buf.len && ddb_buf_setlen(&f->buf, (size_t)off + size))
+		return -ENOMEM;
+	memcpy(f->buf.data + off, buf, size);
+	f->dirty = true;
+	f->gen++;
+	rc = check_written(f, (size_t)off, size, &err);
+	if (rc)
+		return err.code ? poison(f, &err) : rc;
+	return (int)size;
+}
+
+int do_write(struct fs_file *f, const char *buf, size_t size, off_t off)
+{
+	int rc;
+
+	if (off < 0)
+		return -EINVAL;
+	if (f->node.kind == FS_SCRATCH)
+		return (int)scratch_write(f->fs->scratch, f->path, buf, size, off);
+	if (!f->writable)
+		return -EBADF;
+	pthread_mutex_lock(&f->lock);
+	rc = write_buffered(f, buf, size, off);
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
+static int commit_item(struct fs_file *f, struct ddb_err *err)
+{
+	struct fs_node *n = &f->node;
+	struct ddb_item *item = f->parsed;
+	enum idx_put_mode mode = f->excl ? IDX_PUT_NEW : IDX_PUT;
+	int rc = 0;
+
+	if (!item || f->parsed_gen != f->gen) {
+		ddb_item_free(f->parsed);
+		f->parsed = NULL;
+		rc = fs_item_parse(n, f->buf.data ? f->buf.data : "", f->buf.len, &f->parsed, err);
+		if (rc)
+			return rc;
+		f->parsed_gen = f->gen;
+		item = f->parsed;
+	}
+	rc = idx_item_put(n->t, item, &n->pk, n->has_sk ? &n->sk : NULL,
+			  f->mtime_set ? f->mtime_ns : fs_now_ns(), mode, err);
+	if (!rc)
+		f->excl = false;	/* the item is ours now: later flushes replace it */
+	return rc;
+}
+
+/* Caller holds f->lock. */
+static int commit(struct fs_file *f)
+{
+	struct ddb_err err = DDB_ERR_INIT;
+	int rc;
+
+	if (!f->writable || f->node.kind == FS_SCRATCH)
+		return 0;
+	if (f->poison) {
+		f->dirty = false;
+		return -f->poison;
+	}
+	if (!f->dirty)
+		return 0;
+	f->dirty = false;
+	if (f->node.kind == FS_SCHEMA)
+		rc = fs_table_set_schema(f->fs, &f->node, f->buf.data ? f->buf.data : "",
+					 f->buf.len, &err);
+	else
+		rc = commit_item(f, &err);
+	if (rc && err.code)
+		return fs_report(&f->node, &err);
+	if (rc) {
+		ddb_err_set(&err, -rc, "the store refused the write");
+		return fs_report(&f->node, &err);
+	}
+	f->created = false;
+	return 0;
+}
+
+int do_flush(struct fs_file *f)
+{
+	int rc;
+
+	pthread_mutex_lock(&f->lock);
+	rc = commit(f);
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
+int do_fsync(struct fs_file *f)
+{
+	struct fs_node *n = &f->node;
+	int rc = do_flush(f);
+
+	if (rc || !n->t || (n->kind != FS_ITEM && n->kind != FS_SCHEMA))
+		return rc;
+	return store_sync(n->t, n->has_pk ? &n->pk : NULL);
+}
+
+int do_ftruncate(struct fs_file *f, off_t size)
+{
+	int rc = 0;
+
+	if (size < 0)
+		return -EINVAL;
+	if (f->node.kind == FS_SCRATCH)
+		return scratch_truncate(f->fs->scratch, f->path, size);
+	if (!f->writable)
+		return -EBADF;
+	if ((uint64_t)size > FILE_TEXT_MAX)
+		return -EFBIG;
+	pthread_mutex_lock(&f->lock);
+	if (size == 0) {
+		f->poison = 0;	/* the refused text is gone: start afresh */
+		ddb_jsonprefix_init(&f->jp);
+		f->jp_len = 0;
+		f->jp_valid = true;
+	} else if ((size_t)size < f->jp_len) {
+		f->jp_valid = false;
+	}
+	rc = ddb_buf_setlen(&f->buf, (size_t)size);
+	f->dirty = true;
+	f->gen++;
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
+int do_futimens(struct fs_file *f, int64_t mtime_ns)
+{
+	struct fs_node *n = &f->node;
+	int rc = 0;
+
+	if (n->kind == FS_SCRATCH)
+		return scratch_set_mtime(f->fs->scratch, f->path, mtime_ns);
+	if (n->kind != FS_ITEM)
+		return 0;
+	pthread_mutex_lock(&f->lock);
+	f->mtime_set = true;
+	f->mtime_ns = mtime_ns;
+	/* With nothing pending the stored item takes the time now; else at commit. */
+	if (!f->dirty)
+		rc = idx_item_set_mtime(n->t, &n->pk, n->has_sk ? &n->sk : NULL, mtime_ns, NULL);
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
+void do_release(struct fs_file *f)
+{
+	if (!f)
+		return;
+	if (f->writable)
+		registry_remove(f);
+	file_free(f);
+}

@@ -1,0 +1,117 @@
+/*
+ * fs_int.h - what the FUSE layer's files share.
+ *
+ * Every operation resolves its path into a struct fs_node (node.c), then a
+ * do_* function acts on that node and returns 0 or a negative errno; ops.c
+ * is the thin table that calls them.  Input errors carry a sentence that is
+ * logged with the path and kept in .errors (errlog.h).
+ */
+#ifndef DDB_FS_INT_H
+#define DDB_FS_INT_H
+
+#define FUSE_USE_VERSION 314
+#include <fuse.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include "buf.h"
+#include "err.h"
+#include "index.h"
+#include "keycodec.h"
+#include "scratch.h"
+#include "store.h"
+
+struct fs_open_files;
+
+struct ddbfs {
+	struct store *store;
+	struct scratch *scratch;
+	struct fs_open_files *open_files;
+	uid_t uid;
+	gid_t gid;
+	bool read_only;
+	int64_t mount_ns;
+};
+
+/* The daemon's state: the private data of the FUSE context. */
+struct ddbfs *fs_get(void);
+
+enum fs_kind {
+	FS_ROOT,		/* the mount point */
+	FS_ERRORS,		/* /.errors */
+	FS_TABLE,		/* /T (table may be absent: t == NULL) */
+	FS_SCHEMA,		/* /T/.schema */
+	FS_PARTITION,		/* /T/<pk> of a hash+range table */
+	FS_ITEM,		/* /T/<pk> (hash-only) or /T/<pk>/<sk> */
+	FS_SCRATCH,		/* anything held in memory (scratch.h) */
+};
+
+struct fs_node {
+	enum fs_kind kind;
+	const char *path;		/* as given: "/T/pk/sk" */
+	const char *name;		/* last component */
+	char table_name[DDB_NAME_MAX + 1];
+	struct store_table *t;		/* referenced; NULL at the root or if absent */
+	const struct ddb_schema *schema;	/* NULL while the table has none */
+	bool has_pk, has_sk;
+	struct ddb_key pk, sk;
+	struct ddb_buf pk_mem, sk_mem;
+};
+
+/*
+ * Resolves path.  Returns 0 (the node may still not exist: resolution only
+ * classifies), -ENOENT when a parent is missing, -ENAMETOOLONG, -ENOTDIR.
+ * Always release the node, even on failure.
+ */
+int fs_node_resolve(struct ddbfs *fs, const char *path, struct fs_node *n);
+void fs_node_release(struct fs_node *n);
+/* The path relative to the mount point, for messages ("Books/x"). */
+const char *fs_node_display(const struct fs_node *n);
+
+/* attr.c */
+int do_getattr(struct ddbfs *fs, struct fs_node *n, struct stat *st);
+void fs_fill_dir_stat(struct ddbfs *fs, struct stat *st, int64_t mtime_ns);
+void fs_fill_file_stat(struct ddbfs *fs, struct stat *st, uint64_t size, int64_t mtime_ns);
+int64_t fs_now_ns(void);
+
+/* file.c */
+struct fs_file;
+int do_open(struct ddbfs *fs, struct fs_node *n, int flags, bool create, struct fs_file **out);
+int do_read(struct fs_file *f, char *buf, size_t size, off_t off);
+int do_write(struct fs_file *f, const char *buf, size_t size, off_t off);
+int do_flush(struct fs_file *f);
+int do_fsync(struct fs_file *f);
+int do_ftruncate(struct fs_file *f, off_t size);
+int do_futimens(struct fs_file *f, int64_t mtime_ns);
+void do_release(struct fs_file *f);
+/* An open, written file at path, if any: its size wins over the store's. */
+bool fs_open_file_size(struct ddbfs *fs, const char *path, uint64_t *size);
+int fs_open_files_new(struct fs_open_files **out);
+void fs_open_files_free(struct fs_open_files *of);
+
+/* schema_commit.c */
+int fs_table_set_schema(struct ddbfs *fs, struct fs_node *n, const char *json, size_t len,
+			struct ddb_err *err);
+
+/* namespace.c */
+int do_mkdir(struct ddbfs *fs, struct fs_node *n);
+int do_rmdir(struct ddbfs *fs, struct fs_node *n);
+int do_unlink(struct ddbfs *fs, struct fs_node *n);
+int do_rename(struct ddbfs *fs, struct fs_node *from, struct fs_node *to, unsigned flags);
+int do_truncate(struct ddbfs *fs, struct fs_node *n, off_t size);
+int do_utimens(struct ddbfs *fs, struct fs_node *n, int64_t mtime_ns);
+/* Parses text as the item at node n (hash/range keys from the path). */
+int fs_item_parse(struct fs_node *n, const char *text, size_t len, struct ddb_item **out,
+		  struct ddb_err *err);
+
+/* dir.c */
+struct fs_dir;
+int do_opendir(struct ddbfs *fs, struct fs_node *n, struct fs_dir **out);
+int do_readdir(struct ddbfs *fs, struct fs_dir *d, void *buf, fuse_fill_dir_t fill, off_t off,
+	       bool plus);
+void do_releasedir(struct fs_dir *d);
+
+/* Logs an input error (err->code set) for node n and returns -err->code. */
+int fs_report(const struct fs_node *n, const struct ddb_err *err);
+
+#endif
