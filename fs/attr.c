@@ -73,8 +73,13 @@ static int getattr_scratch(struct ddbfs *fs, struct fs_node *n, struct stat *st)
 static int getattr_schema(struct ddbfs *fs, struct fs_node *n, struct stat *st)
 {
 	struct ddb_buf text = DDB_BUF_INIT;
+	uint64_t size;
 	int rc;
 
+	if (!n->schema && fs_open_file_size(fs, n->path, &size)) {
+		fs_fill_file_stat(fs, st, size, fs_now_ns());
+		return 0;	/* being written for the first time */
+	}
 	if (!n->schema)
 		return -ENOENT;
 	rc = store_table_describe(n->t, n->table_name, &text);

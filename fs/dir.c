@@ -18,6 +18,8 @@
 #include "fs_int.h"
 #include "name.h"
 
+#define DIR_DOT_INO 0xffffffffu	/* libfuse's "unknown inode" */
+
 enum phase { PH_FIXED, PH_KEYS, PH_SCRATCH, PH_END };
 
 struct mark {
@@ -159,9 +161,11 @@ static void list_fixed(struct listing *l, const char *after)
 		while (i < count && strcmp(fixed[i++], after))
 			;
 	for (; i < count; i++) {
-		if (i < 2)
+		if (i < 2) {
 			fs_fill_dir_stat(l->fs, &st, l->fs->mount_ns);
-		else if (schema_stat(l, &st))
+			/* libfuse numbers every entry but these; readdir(3) hides inode 0. */
+			st.st_ino = DIR_DOT_INO;
+		} else if (schema_stat(l, &st))
 			continue;
 		if (!emit(l, PH_FIXED, fixed[i], &st))
 			return;

@@ -30,7 +30,7 @@ struct fs_file {
 	bool writable;
 	bool created;			/* a new item: commit even if nothing was written */
 	bool excl;			/* O_EXCL: commit as attribute_not_exists */
-	bool dirty;
+	bool written;			/* write() or ftruncate() since the last commit */
 	int poison;			/* a refused write: every later write and close fail */
 	bool mtime_set;
 	int64_t mtime_ns;
@@ -39,7 +39,11 @@ struct fs_file {
 	size_t jp_len;			/* bytes of buf the recogniser has seen */
 	bool jp_valid;			/* jp describes buf[0..jp_len) */
 	struct ddb_item *parsed;	/* validated at write time, for buf as of gen */
-	uint64_t parsed_gen, gen;
+	uint64_t parsed_gen;
+	uint64_t gen;			/* bumped by every change of buf */
+	uint64_t committed_gen;		/* buf as of this gen is what the store holds */
+	uint64_t failed_gen;		/* buf as of this gen was refused with failed_rc */
+	int failed_rc;
 	struct fs_file *next;		/* open_files list of write handles */
 };
 
@@ -103,8 +107,30 @@ bool fs_open_file_size(struct ddbfs *fs, const char *path, uint64_t *size)
 		if (strcmp(f->path, path))
 			continue;
 		pthread_mutex_lock(&f->lock);
-		if (f->dirty || f->created) {
+		if (f->gen != f->committed_gen || f->created) {
 			*size = f->buf.len;
+			found = true;
+		}
+		pthread_mutex_unlock(&f->lock);
+	}
+	pthread_mutex_unlock(&of->lock);
+	return found;
+}
+
+bool fs_open_file_set_mtime(struct ddbfs *fs, const char *path, int64_t mtime_ns)
+{
+	struct fs_open_files *of = fs->open_files;
+	struct fs_file *f;
+	bool found = false;
+
+	pthread_mutex_lock(&of->lock);
+	for (f = of->head; f; f = f->next) {
+		if (strcmp(f->path, path))
+			continue;
+		pthread_mutex_lock(&f->lock);
+		if (f->gen != f->committed_gen || f->created) {
+			f->mtime_set = true;
+			f->mtime_ns = mtime_ns;
 			found = true;
 		}
 		pthread_mutex_unlock(&f->lock);
@@ -172,7 +198,7 @@ static int open_item_for_write(struct fs_file *f, int flags, bool create)
 	f->created = rc == -ENOENT;
 	f->excl = f->created && (flags & O_EXCL);
 	if (f->created || (flags & O_TRUNC)) {
-		f->dirty = true;	/* `: > item` and `touch new` commit too */
+		f->gen = 1;	/* `: > item` and `touch new` commit too */
 		return 0;
 	}
 	return store_item_copy(n->t, &n->pk, sk, &f->buf, NULL);
@@ -202,6 +228,7 @@ static int open_schema(struct fs_file *f, int flags, bool create)
 		return -ENOENT;
 	if (writing) {
 		f->writable = true;
+		f->created = !n->schema;
 		if (create || (flags & O_TRUNC) || !n->schema)
 			return 0;
 	}
@@ -364,7 +391,7 @@ static int write_buffered(struct fs_file *f, const char *buf, size_t size, off_t
 	if ((size_t)off + size > f->buf.len && ddb_buf_setlen(&f->buf, (size_t)off + size))
 		return -ENOMEM;
 	memcpy(f->buf.data + off, buf, size);
-	f->dirty = true;
+	f->written = true;
 	f->gen++;
 	rc = check_written(f, (size_t)off, size, &err);
 	if (rc)
@@ -411,32 +438,40 @@ static int commit_item(struct fs_file *f, struct ddb_err *err)
 	return rc;
 }
 
-/* Caller holds f->lock. */
-static int commit(struct fs_file *f)
+/*
+ * Caller holds f->lock.  A flush comes with every close(), including the
+ * close of a duplicate descriptor before anything was written (bash's `>`
+ * does that), so a flush commits only once something has been written;
+ * fsync and the final release commit whatever is pending (`: > item`,
+ * `touch new`).  A text refused once is not judged or logged again.
+ */
+static int commit(struct fs_file *f, bool final)
 {
 	struct ddb_err err = DDB_ERR_INIT;
 	int rc;
 
 	if (!f->writable || f->node.kind == FS_SCRATCH)
 		return 0;
-	if (f->poison) {
-		f->dirty = false;
+	if (f->poison)
 		return -f->poison;
-	}
-	if (!f->dirty)
+	if (f->gen == f->committed_gen || (!final && !f->written))
 		return 0;
-	f->dirty = false;
+	if (f->gen == f->failed_gen)
+		return f->failed_rc;
 	if (f->node.kind == FS_SCHEMA)
 		rc = fs_table_set_schema(f->fs, &f->node, f->buf.data ? f->buf.data : "",
 					 f->buf.len, &err);
 	else
 		rc = commit_item(f, &err);
-	if (rc && err.code)
-		return fs_report(&f->node, &err);
-	if (rc) {
+	if (rc && !err.code)
 		ddb_err_set(&err, -rc, "the store refused the write");
-		return fs_report(&f->node, &err);
+	if (rc) {
+		f->failed_gen = f->gen;
+		f->failed_rc = fs_report(&f->node, &err);
+		return f->failed_rc;
 	}
+	f->committed_gen = f->gen;
+	f->written = false;
 	f->created = false;
 	return 0;
 }
@@ -446,7 +481,17 @@ int do_flush(struct fs_file *f)
 	int rc;
 
 	pthread_mutex_lock(&f->lock);
-	rc = commit(f);
+	rc = commit(f, false);
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
+static int commit_final(struct fs_file *f)
+{
+	int rc;
+
+	pthread_mutex_lock(&f->lock);
+	rc = commit(f, true);
 	pthread_mutex_unlock(&f->lock);
 	return rc;
 }
@@ -454,7 +499,7 @@ int do_flush(struct fs_file *f)
 int do_fsync(struct fs_file *f)
 {
 	struct fs_node *n = &f->node;
-	int rc = do_flush(f);
+	int rc = commit_final(f);
 
 	if (rc || !n->t || (n->kind != FS_ITEM && n->kind != FS_SCHEMA))
 		return rc;
@@ -483,7 +528,7 @@ int do_ftruncate(struct fs_file *f, off_t size)
 		f->jp_valid = false;
 	}
 	rc = ddb_buf_setlen(&f->buf, (size_t)size);
-	f->dirty = true;
+	f->written = true;
 	f->gen++;
 	pthread_mutex_unlock(&f->lock);
 	return rc;
@@ -502,7 +547,7 @@ int do_futimens(struct fs_file *f, int64_t mtime_ns)
 	f->mtime_set = true;
 	f->mtime_ns = mtime_ns;
 	/* With nothing pending the stored item takes the time now; else at commit. */
-	if (!f->dirty)
+	if (f->gen == f->committed_gen)
 		rc = idx_item_set_mtime(n->t, &n->pk, n->has_sk ? &n->sk : NULL, mtime_ns, NULL);
 	pthread_mutex_unlock(&f->lock);
 	return rc;
@@ -512,6 +557,7 @@ void do_release(struct fs_file *f)
 {
 	if (!f)
 		return;
+	commit_final(f);	/* nobody hears an error now, but .errors does */
 	if (f->writable)
 		registry_remove(f);
 	file_free(f);

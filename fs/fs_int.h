@@ -86,6 +86,11 @@ int do_futimens(struct fs_file *f, int64_t mtime_ns);
 void do_release(struct fs_file *f);
 /* An open, written file at path, if any: its size wins over the store's. */
 bool fs_open_file_size(struct ddbfs *fs, const char *path, uint64_t *size);
+/*
+ * futimens() reaches us by path, without the handle: an item still being
+ * written takes the time at its commit.  True if such a handle exists.
+ */
+bool fs_open_file_set_mtime(struct ddbfs *fs, const char *path, int64_t mtime_ns);
 int fs_open_files_new(struct fs_open_files **out);
 void fs_open_files_free(struct fs_open_files *of);
 

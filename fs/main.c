@@ -149,8 +149,11 @@ static int serve(struct fuse *f, const struct fuse_cmdline_opts *opts)
 	if (!cfg)
 		return -ENOMEM;
 	fuse_loop_cfg_set_clone_fd(cfg, (unsigned)opts->clone_fd);
-	fuse_loop_cfg_set_max_threads(cfg, opts->max_threads);
-	fuse_loop_cfg_set_idle_threads(cfg, opts->max_idle_threads);
+	/* Unset options read as UINT_MAX; leave libfuse's defaults then. */
+	if (opts->max_threads != UINT_MAX)
+		fuse_loop_cfg_set_max_threads(cfg, opts->max_threads);
+	if (opts->max_idle_threads != UINT_MAX)
+		fuse_loop_cfg_set_idle_threads(cfg, opts->max_idle_threads);
 	rc = fuse_loop_mt(f, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return rc;

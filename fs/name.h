@@ -20,13 +20,18 @@
 
 #define DDB_FILE_NAME_MAX 255
 
-/* Appends the name of k.  Returns 0, -ENAMETOOLONG (over 255 bytes), -ENOMEM. */
+/*
+ * Appends the name of k.  Returns 0, -ENAMETOOLONG (over 255 bytes), -EINVAL
+ * for a key no name can carry (empty, or an S key holding a NUL byte: such
+ * keys are only reachable through future APIs and readdir skips them),
+ * -ENOMEM.
+ */
 int ddb_name_from_key(struct ddb_buf *out, const struct ddb_key *k);
 
 /*
  * Reads name as a key of type t.  The key's bytes are kept in *storage
- * (reset first), which must outlive *out.  Returns 0; -ENAMETOOLONG; -EINVAL
- * with err when the name is not a key of that type (not valid UTF-8, a
+ * (reset first), which must outlive *out.  Returns 0; -ENAMETOOLONG (with
+ * err); -EINVAL with err when the name is not a key of that type (not valid UTF-8, a
  * non-canonical escape, not a number, number out of range, not base64url,
  * empty); -ENOMEM.
  */

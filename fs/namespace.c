@@ -110,13 +110,42 @@ int do_rmdir(struct ddbfs *fs, struct fs_node *n)
 	}
 }
 
+/*
+ * After its last item goes, a partition directory stays (held in memory)
+ * until it is removed, as a directory does on a disk: `rm -r` empties it and
+ * then removes it.  An empty one is not kept across a remount (SPEC 3).
+ */
+static void keep_emptied_partition(struct ddbfs *fs, const struct fs_node *n)
+{
+	char dir[4096];
+	size_t len;
+
+	if (!n->has_sk || partition_has_items(n))
+		return;
+	len = (size_t)(n->name - n->path);
+	if (len < 2 || len > sizeof(dir))
+		return;
+	memcpy(dir, n->path, len - 1);
+	dir[len - 1] = '\0';
+	scratch_mkdir(fs->scratch, dir);
+}
+
+static int unlink_item(struct ddbfs *fs, struct fs_node *n)
+{
+	int rc = idx_item_delete(n->t, &n->pk, sk_of(n), NULL);
+
+	if (!rc)
+		keep_emptied_partition(fs, n);
+	return rc;
+}
+
 int do_unlink(struct ddbfs *fs, struct fs_node *n)
 {
 	if (fs->read_only)
 		return -EROFS;
 	switch (n->kind) {
 	case FS_ITEM:
-		return idx_item_delete(n->t, &n->pk, sk_of(n), NULL);
+		return unlink_item(fs, n);
 	case FS_SCHEMA:
 		/* The schema lives as long as its table; this lets `rm -r` work. */
 		return n->schema ? 0 : -ENOENT;
@@ -167,7 +196,7 @@ static int rename_item_to_scratch(struct ddbfs *fs, struct fs_node *from, struct
 	if (!rc)
 		rc = scratch_put(fs->scratch, to->path, text.data, text.len, meta.mtime_ns);
 	if (!rc)
-		rc = idx_item_delete(from->t, &from->pk, sk_of(from), NULL);
+		rc = unlink_item(fs, from);
 	ddb_buf_release(&text);
 	return rc;
 }
@@ -192,6 +221,8 @@ static int rename_item(struct ddbfs *fs, struct fs_node *from, struct fs_node *t
 	rc = idx_item_move(from->t, &from->pk, sk_of(from), &to->pk, sk_of(to), &err);
 	if (rc && err.code && rc != -ENOENT)
 		return fs_report(to, &err);
+	if (!rc)
+		keep_emptied_partition(fs, from);
 	return rc;
 }
 
@@ -310,6 +341,8 @@ int do_utimens(struct ddbfs *fs, struct fs_node *n, int64_t mtime_ns)
 		return -EROFS;
 	switch (n->kind) {
 	case FS_ITEM:
+		if (fs_open_file_set_mtime(fs, n->path, mtime_ns))
+			return 0;
 		return idx_item_set_mtime(n->t, &n->pk, sk_of(n), mtime_ns, NULL);
 	case FS_SCRATCH:
 		return scratch_set_mtime(fs->scratch, n->path, mtime_ns);

@@ -115,11 +115,12 @@ int fs_node_resolve(struct ddbfs *fs, const char *path, struct fs_node *n)
 	n->kind = FS_TABLE;
 	if (store_table_get(fs->store, comp[0], &n->t))
 		n->t = NULL;
+	if (n->t)
+		n->schema = store_table_schema(n->t);
 	if (k == 1)
 		return 0;
 	if (!n->t)
 		return -ENOENT;
-	n->schema = store_table_schema(n->t);
 	return resolve_in_table(n, comp, k);
 }
 

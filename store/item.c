@@ -1,1 +1,936 @@
-/* placeholder: being written */
+/*
+ * item.c - DynamoDB JSON items: every rule of SPEC section 4, canonical text.
+ *
+ * Invariant: a struct ddb_item exists only for an item that passed every
+ * check; its attrs hold canonical typed values only (numbers canonical, B and
+ * BS re-encoded from their bytes, sets sorted and free of duplicates, the
+ * table's key attributes taken from the path), and its text is rendered from
+ * attrs once, so equal items have equal bytes.
+ *
+ * Strings may hold U+0000 (JSON_ALLOW_NUL): DynamoDB allows it in values.
+ * Key values may not, since they become file names (ddb_key_check); jansson
+ * refuses NUL in object keys, so attribute names never hold one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "base64.h"
+#include "buf.h"
+#include "item.h"
+#include "number.h"
+
+/* A top-level B attribute's bytes, decoded once so ddb_item_key_attr can lend them. */
+struct bin_attr {
+	const char *name; /* points into attrs */
+	struct ddb_buf bytes;
+};
+
+struct ddb_item {
+	json_t *attrs; /* name -> canonical typed value */
+	char *text;
+	size_t len;
+	size_t size;
+	size_t nbin;
+	struct bin_attr *bin;
+};
+
+/* While canonicalising: where we are (for sentences) and scratch space. */
+struct walk {
+	struct ddb_buf path; /* e.g. "Info"."a"[3] */
+	struct ddb_buf tmp;
+	struct ddb_err *err;
+};
+
+typedef int (*canon_fn)(struct walk *w, json_t *v, int depth, json_t **out);
+
+static int bad(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int bad(struct walk *w, const char *fmt, ...)
+{
+	char msg[DDB_ERR_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return ddb_err_set(w->err, EINVAL, "attribute %s: %s", w->path.data, msg);
+}
+
+/* A sub-module's sentence (number, base64) under the current path; ENOMEM passes through. */
+static int bad_from(struct walk *w, int rc, const struct ddb_err *sub)
+{
+	if (rc == -ENOMEM)
+		return ddb_err_set(w->err, ENOMEM, "out of memory");
+	return bad(w, "%s", sub->text);
+}
+
+static int dump_to_buf(const char *data, size_t len, void *arg)
+{
+	return ddb_buf_add(arg, data, len) ? -1 : 0;
+}
+
+static int dump(const json_t *j, size_t flags, struct ddb_buf *out)
+{
+	return json_dump_callback(j, dump_to_buf, out, flags | JSON_ENCODE_ANY) ? -ENOMEM : 0;
+}
+
+/* Appends data[0..len) as a JSON string, cut short (at a character) past max bytes. */
+static int add_quoted(struct ddb_buf *out, const char *data, size_t len, size_t max)
+{
+	bool cut = len > max;
+	json_t *s;
+	int rc;
+
+	if (cut) {
+		while (max > 0 && ((unsigned char)data[max] & 0xc0) == 0x80)
+			max--;
+		len = max;
+	}
+	s = json_stringn_nocheck(data, len);
+	if (!s)
+		return -ENOMEM;
+	rc = dump(s, 0, out);
+	json_decref(s);
+	if (!rc && cut)
+		rc = ddb_buf_addstr(out, "...");
+	return rc;
+}
+
+/* The JSON string of a set member, for a sentence. */
+static const char *show(struct walk *w, const char *data, size_t len)
+{
+	ddb_buf_reset(&w->tmp);
+	if (add_quoted(&w->tmp, data, len, 64))
+		return "(a value)";
+	return w->tmp.data;
+}
+
+static size_t path_push_name(struct walk *w, const char *name)
+{
+	size_t old = w->path.len;
+
+	if (old && ddb_buf_addch(&w->path, '.'))
+		return old;
+	add_quoted(&w->path, name, strlen(name), 200);
+	return old;
+}
+
+static size_t path_push_index(struct walk *w, size_t i)
+{
+	size_t old = w->path.len;
+
+	ddb_buf_addf(&w->path, "[%zu]", i);
+	return old;
+}
+
+static void path_pop(struct walk *w, size_t old)
+{
+	ddb_buf_setlen(&w->path, old);
+}
+
+static int canon_value(struct walk *w, json_t *tv, int depth, json_t **out);
+
+static int canon_s(struct walk *w, json_t *v, int depth, json_t **out)
+{
+	if (!json_is_string(v))
+		return bad(w, "an S value must be a string");
+	*out = json_incref(v);
+	return 0;
+}
+
+static int number_of(struct walk *w, json_t *v, const char *what, json_t **out)
+{
+	struct ddb_buf canon = DDB_BUF_INIT;
+	struct ddb_err sub = DDB_ERR_INIT;
+	int rc;
+
+	if (!json_is_string(v))
+		return bad(w, "%s must be a string holding a number", what);
+	rc = ddb_number_canon(json_string_value(v), json_string_length(v), &canon, &sub);
+	if (rc)
+		return bad_from(w, rc, &sub);
+	*out = json_stringn_nocheck(canon.data, canon.len);
+	ddb_buf_release(&canon);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int canon_n(struct walk *w, json_t *v, int depth, json_t **out)
+{
+	return number_of(w, v, "an N value", out);
+}
+
+/* Decodes base64 into bytes and re-encodes it, so only the canonical text is kept. */
+static int binary_of(struct walk *w, json_t *v, const char *what, struct ddb_buf *bytes,
+		     json_t **out)
+{
+	struct ddb_buf text = DDB_BUF_INIT;
+	int rc;
+
+	if (!json_is_string(v))
+		return bad(w, "%s must be a string of base64", what);
+	rc = ddb_base64_decode(bytes, json_string_value(v), json_string_length(v));
+	if (rc == -EINVAL)
+		return bad(w, "%s is not valid base64", what);
+	if (rc || ddb_base64_encode(&text, bytes->data, bytes->len))
+		goto out_nomem;
+	*out = json_stringn_nocheck(text.data ? text.data : "", text.len);
+	ddb_buf_release(&text);
+	return *out ? 0 : -ENOMEM;
+
+out_nomem:
+	ddb_buf_release(&text);
+	return -ENOMEM;
+}
+
+static int canon_b(struct walk *w, json_t *v, int depth, json_t **out)
+{
+	struct ddb_buf bytes = DDB_BUF_INIT;
+	int rc = binary_of(w, v, "a B value", &bytes, out);
+
+	ddb_buf_release(&bytes);
+	return rc;
+}
+
+static int canon_bool(struct walk *w, json_t *v, int depth, json_t **out)
+{
+	if (!json_is_boolean(v))
+		return bad(w, "a BOOL value must be true or false");
+	*out = json_incref(v);
+	return 0;
+}
+
+static int canon_null(struct walk *w, json_t *v, int depth, json_t **out)
+{
+	if (!json_is_true(v))
+		return bad(w, "a NULL value must be true");
+	*out = json_incref(v);
+	return 0;
+}
+
+/* One set member: its canonical JSON and the bytes that order it. */
+struct member {
+	json_t *canon;
+	struct ddb_buf key; /* SS: the string, NS: canonical text, BS: the bytes */
+};
+
+static int cmp_bytes(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+	size_t n = x->key.len < y->key.len ? x->key.len : y->key.len;
+	int c = n ? memcmp(x->key.data, y->key.data, n) : 0;
+
+	return c ? c : (x->key.len > y->key.len) - (x->key.len < y->key.len);
+}
+
+static int cmp_number(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+
+	return ddb_number_cmp(x->key.data, x->key.len, y->key.data, y->key.len);
+}
+
+struct set_kind {
+	const char *name; /* "string set", for sentences */
+	int (*member)(struct walk *w, json_t *v, struct member *m);
+	int (*cmp)(const void *a, const void *b);
+};
+
+static int member_s(struct walk *w, json_t *v, struct member *m)
+{
+	if (!json_is_string(v))
+		return bad(w, "a string set holds strings");
+	m->canon = json_incref(v);
+	return ddb_buf_add(&m->key, json_string_value(v), json_string_length(v));
+}
+
+static int member_n(struct walk *w, json_t *v, struct member *m)
+{
+	int rc = number_of(w, v, "a number set member", &m->canon);
+
+	if (rc)
+		return rc;
+	return ddb_buf_add(&m->key, json_string_value(m->canon), json_string_length(m->canon));
+}
+
+static int member_b(struct walk *w, json_t *v, struct member *m)
+{
+	return binary_of(w, v, "a binary set member", &m->key, &m->canon);
+}
+
+static const struct set_kind set_ss = {"string set", member_s, cmp_bytes};
+static const struct set_kind set_ns = {"number set", member_n, cmp_number};
+static const struct set_kind set_bs = {"binary set", member_b, cmp_bytes};
+
+static void members_free(struct member *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		json_decref(m[i].canon);
+		ddb_buf_release(&m[i].key);
+	}
+	free(m);
+}
+
+static int members_read(struct walk *w, json_t *v, const struct set_kind *k, struct member *m)
+{
+	json_t *el;
+	size_t i, old;
+	int rc;
+
+	json_array_foreach(v, i, el)
+	{
+		old = path_push_index(w, i);
+		rc = k->member(w, el, &m[i]);
+		path_pop(w, old);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Sorted members, as one JSON array, once no two are equal. */
+static int members_array(struct walk *w, const struct set_kind *k, struct member *m, size_t n,
+			 json_t **out)
+{
+	json_t *arr;
+	size_t i;
+
+	qsort(m, n, sizeof(*m), k->cmp);
+	for (i = 1; i < n; i++)
+		if (k->cmp(&m[i - 1], &m[i]) == 0)
+			return bad(
+			    w, "%s has a duplicate %s", k->name,
+			    show(w, json_string_value(m[i].canon), json_string_length(m[i].canon)));
+	arr = json_array();
+	for (i = 0; arr && i < n; i++)
+		if (json_array_append(arr, m[i].canon)) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	*out = arr;
+	return arr ? 0 : -ENOMEM;
+}
+
+static int canon_set(struct walk *w, json_t *v, const struct set_kind *k, json_t **out)
+{
+	size_t n = json_array_size(v);
+	struct member *m;
+	int rc;
+
+	if (!json_is_array(v))
+		return bad(w, "a %s must be an array", k->name);
+	if (n == 0)
+		return bad(w, "a %s must not be empty", k->name);
+	m = calloc(n, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	rc = members_read(w, v, k, m);
+	if (!rc)
+		rc = members_array(w, k, m, n, out);
+	members_free(m, n);
+	return rc;
+}
+
+static int canon_ss(struct walk *w, json_t *v, int depth, json_t **out)
+{
+	return canon_set(w, v, &set_ss, out);
+}
+
+static int canon_ns(struct walk *w, json_t *v, int depth, json_t **out)
+{
+	return canon_set(w, v, &set_ns, out);
+}
+
+static int canon_bs(struct walk *w, json_t *v, int depth, json_t **out)
+{
+	return canon_set(w, v, &set_bs, out);
+}
+
+static int canon_l(struct walk *w, json_t *v, int depth, json_t **out)
+{
+	json_t *arr, *el, *c;
+	size_t i, old;
+	int rc = 0;
+
+	if (!json_is_array(v))
+		return bad(w, "an L value must be an array");
+	if (depth > DDB_NESTING_MAX)
+		return bad(w, "lists and maps nest more than %d levels deep", DDB_NESTING_MAX);
+	arr = json_array();
+	if (!arr)
+		return -ENOMEM;
+	json_array_foreach(v, i, el)
+	{
+		old = path_push_index(w, i);
+		rc = canon_value(w, el, depth + 1, &c);
+		path_pop(w, old);
+		if (!rc && json_array_append_new(arr, c))
+			rc = -ENOMEM;
+		if (rc)
+			break;
+	}
+	if (rc)
+		json_decref(arr);
+	else
+		*out = arr;
+	return rc;
+}
+
+/* The attributes of an M value or of the item itself, canonicalised one by one. */
+static int canon_attrs(struct walk *w, json_t *v, int depth, json_t **out)
+{
+	const char *name;
+	json_t *obj, *el, *c;
+	size_t old;
+	int rc = 0;
+
+	obj = json_object();
+	if (!obj)
+		return -ENOMEM;
+	json_object_foreach(v, name, el)
+	{
+		old = path_push_name(w, name);
+		if (!name[0])
+			rc = bad(w, "an attribute name must not be empty");
+		else
+			rc = canon_value(w, el, depth, &c);
+		path_pop(w, old);
+		if (!rc && json_object_set_new_nocheck(obj, name, c))
+			rc = -ENOMEM;
+		if (rc)
+			break;
+	}
+	if (rc)
+		json_decref(obj);
+	else
+		*out = obj;
+	return rc;
+}
+
+static int canon_m(struct walk *w, json_t *v, int depth, json_t **out)
+{
+	if (!json_is_object(v))
+		return bad(w, "an M value must be an object");
+	if (depth > DDB_NESTING_MAX)
+		return bad(w, "lists and maps nest more than %d levels deep", DDB_NESTING_MAX);
+	return canon_attrs(w, v, depth + 1, out);
+}
+
+static const struct {
+	const char *name;
+	canon_fn fn;
+} types[] = {
+    {"S", canon_s},	  {"N", canon_n},   {"B", canon_b},   {"BOOL", canon_bool},
+    {"NULL", canon_null}, {"SS", canon_ss}, {"NS", canon_ns}, {"BS", canon_bs},
+    {"L", canon_l},	  {"M", canon_m},
+};
+
+static canon_fn type_fn(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(types[i].name, name) == 0)
+			return types[i].fn;
+	return NULL;
+}
+
+/* tv is {"<type>": value}; depth counts the lists and maps around it, plus one. */
+static int canon_value(struct walk *w, json_t *tv, int depth, json_t **out)
+{
+	const char *type;
+	json_t *inner, *c;
+	canon_fn fn;
+	int rc;
+
+	if (!json_is_object(tv) || json_object_size(tv) != 1)
+		return bad(w, "a value must be an object with one type, such as {\"S\": \"text\"}");
+	type = json_object_iter_key(json_object_iter(tv));
+	inner = json_object_iter_value(json_object_iter(tv));
+	fn = type_fn(type);
+	if (!fn) {
+		ddb_buf_reset(&w->tmp);
+		add_quoted(&w->tmp, type, strlen(type), 32);
+		return bad(w, "unknown type %s", w->tmp.data ? w->tmp.data : "");
+	}
+	rc = fn(w, inner, depth, &c);
+	if (rc)
+		return rc == -ENOMEM ? ddb_err_set(w->err, ENOMEM, "out of memory") : rc;
+	*out = json_object();
+	if (!*out) {
+		json_decref(c);
+		return ddb_err_set(w->err, ENOMEM, "out of memory");
+	}
+	if (json_object_set_new_nocheck(*out, type, c)) { /* c is gone either way */
+		json_decref(*out);
+		return ddb_err_set(w->err, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static bool only_whitespace(const char *text, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!strchr(" \t\r\n", text[i]) || !text[i])
+			return false;
+	return true;
+}
+
+static int load(const char *text, size_t len, json_t **out, struct ddb_err *err)
+{
+	json_error_t jerr;
+	json_t *doc;
+
+	if (only_whitespace(text, len)) {
+		*out = json_object();
+		return *out ? 0 : ddb_err_set(err, ENOMEM, "out of memory");
+	}
+	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	if (!doc) {
+		if (json_error_code(&jerr) == json_error_out_of_memory)
+			return ddb_err_set(err, ENOMEM, "out of memory");
+		return ddb_err_set(err, EINVAL, "invalid JSON at line %d, column %d: %s", jerr.line,
+				   jerr.column, jerr.text);
+	}
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		return ddb_err_set(err, EINVAL, "an item must be a JSON object of attributes");
+	}
+	*out = doc;
+	return 0;
+}
+
+static bool utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0, more;
+	unsigned char lo, hi;
+
+	while (i < len) {
+		unsigned char c = s[i++];
+
+		lo = 0x80;
+		hi = 0xbf;
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf)
+			more = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			more = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			more = 3;
+		else
+			return false;
+		/* No overlong forms, no surrogates, nothing above U+10FFFF. */
+		lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : lo;
+		hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : hi;
+		for (; more; more--, lo = 0x80, hi = 0xbf)
+			if (i >= len || s[i] < lo || s[i++] > hi)
+				return false;
+	}
+	return true;
+}
+
+static int check_number_key(const struct ddb_key *k, struct ddb_err *err)
+{
+	struct ddb_buf canon = DDB_BUF_INIT;
+	int rc = ddb_number_canon(k->data, k->len, &canon, err);
+
+	ddb_buf_release(&canon);
+	return rc;
+}
+
+int ddb_key_check(const struct ddb_key *k, bool is_sort, struct ddb_err *err)
+{
+	size_t max = is_sort ? DDB_SK_MAX : DDB_PK_MAX;
+
+	if (k->len == 0)
+		return ddb_err_set(err, EINVAL, "a key value must not be empty");
+	switch (k->type) {
+	case DDB_TYPE_N:
+		return check_number_key(k, err);
+	case DDB_TYPE_S:
+		if (!utf8_valid(k->data, k->len))
+			return ddb_err_set(err, EINVAL, "a string key must be valid UTF-8");
+		/* It becomes a file name, which cannot hold a NUL. */
+		if (memchr(k->data, '\0', k->len))
+			return ddb_err_set(err, EINVAL, "a string key must not contain U+0000");
+		break;
+	case DDB_TYPE_B:
+		break;
+	default:
+		return ddb_err_set(err, EINVAL, "a key must be of type S, N or B");
+	}
+	if (k->len > max)
+		return ddb_err_set(err, EINVAL, "a %s key is %zu bytes, over the limit of %zu",
+				   is_sort ? "sort" : "partition", k->len, max);
+	return 0;
+}
+
+/* The typed JSON of a key value from the path. */
+static json_t *key_json(const struct ddb_key *k)
+{
+	struct ddb_buf text = DDB_BUF_INIT;
+	json_t *v = NULL;
+
+	if (k->type == DDB_TYPE_S)
+		return json_pack("{ss%}", "S", (const char *)k->data, k->len);
+	if (k->type == DDB_TYPE_N && !ddb_number_canon(k->data, k->len, &text, NULL))
+		v = json_pack("{ss%}", "N", text.data, text.len);
+	else if (k->type == DDB_TYPE_B && !ddb_base64_encode(&text, k->data, k->len))
+		v = json_pack("{ss%}", "B", text.data ? text.data : "", text.len);
+	ddb_buf_release(&text);
+	return v;
+}
+
+/* Sets the table key attribute from the path, after checking it. */
+static int set_path_key(json_t *attrs, struct ddb_key_attr ka, const struct ddb_key *k,
+			bool is_sort, struct ddb_err *err)
+{
+	int rc;
+
+	if (k->type != ka.type)
+		return ddb_err_set(err, EINVAL, "attribute \"%s\": the key must be of type %s",
+				   ka.name, ddb_type_name(ka.type));
+	rc = ddb_key_check(k, is_sort, err);
+	if (rc) {
+		ddb_err_prefix(err, "attribute \"%s\"", ka.name);
+		return rc;
+	}
+	if (json_object_set_new(attrs, ka.name, key_json(k)))
+		return ddb_err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+static int set_path_keys(json_t *attrs, const struct ddb_schema *s, const struct ddb_key *pk,
+			 const struct ddb_key *sk, struct ddb_err *err)
+{
+	int rc;
+
+	if (!pk || !sk != !ddb_schema_has_range(s))
+		return ddb_err_set(err, EINVAL, "the path does not give the table's whole key");
+	rc = set_path_key(attrs, ddb_schema_hash(s), pk, false, err);
+	if (!rc && sk)
+		rc = set_path_key(attrs, ddb_schema_range(s), sk, true, err);
+	return rc;
+}
+
+/* A sort key anywhere (table or index) has the smaller limit. */
+static bool is_sort_key(const struct ddb_schema *s, const char *name)
+{
+	size_t i;
+
+	if (ddb_schema_has_range(s) && !strcmp(ddb_schema_range(s).name, name))
+		return true;
+	for (i = 0; i < ddb_schema_index_count(s); i++) {
+		const struct ddb_index_def *d = ddb_schema_index(s, i);
+
+		if (d->has_range && !strcmp(d->range.name, name))
+			return true;
+	}
+	return false;
+}
+
+static int check_index_key(const struct ddb_item *it, const struct ddb_schema *s, const char *name,
+			   json_t *tv, struct ddb_err *err)
+{
+	const char *type = json_object_iter_key(json_object_iter(tv));
+	struct ddb_key k;
+	enum ddb_type want;
+	int rc;
+
+	if (!ddb_schema_key_type(s, name, &want))
+		return 0;
+	if (strcmp(type, ddb_type_name(want)))
+		return ddb_err_set(err, EINVAL,
+				   "attribute \"%s\": a key attribute must be of type "
+				   "%s, not %s",
+				   name, ddb_type_name(want), type);
+	if (ddb_item_key_attr(it, name, want, &k))
+		return ddb_err_set(err, ENOMEM, "out of memory");
+	rc = ddb_key_check(&k, is_sort_key(s, name), err);
+	if (rc)
+		ddb_err_prefix(err, "attribute \"%s\"", name);
+	return rc;
+}
+
+static int check_index_keys(const struct ddb_item *it, const struct ddb_schema *s,
+			    struct ddb_err *err)
+{
+	const char *name;
+	json_t *tv;
+	int rc;
+
+	json_object_foreach(it->attrs, name, tv)
+	{
+		rc = check_index_key(it, s, name, tv, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static size_t base64_bytes(const char *text, size_t len)
+{
+	size_t pad = 0;
+
+	if (len >= 1 && text[len - 1] == '=')
+		pad++;
+	if (len >= 2 && text[len - 2] == '=')
+		pad++;
+	return len / 4 * 3 - pad;
+}
+
+/* Size of an S, N or B value (type is its letter), or of BOOL or NULL. */
+static size_t scalar_size(const char *type, json_t *v)
+{
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v);
+
+	if (!strcmp(type, "S"))
+		return len;
+	if (!strcmp(type, "N"))
+		return ddb_number_size(s, len);
+	if (!strcmp(type, "B"))
+		return base64_bytes(s, len);
+	return 1;
+}
+
+static size_t value_size(json_t *tv);
+
+static size_t container_size(json_t *v)
+{
+	size_t size = 3, i;
+	const char *name;
+	json_t *el;
+
+	/* DynamoDB: 3 bytes per list or map, 1 per element, plus the elements (and names). */
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, el) size += 1 + value_size(el);
+		return size;
+	}
+	json_object_foreach(v, name, el) size += 1 + strlen(name) + value_size(el);
+	return size;
+}
+
+static size_t value_size(json_t *tv)
+{
+	const char *type = json_object_iter_key(json_object_iter(tv));
+	json_t *v = json_object_iter_value(json_object_iter(tv));
+	size_t size = 0, i;
+	json_t *el;
+
+	if (!strcmp(type, "L") || !strcmp(type, "M"))
+		return container_size(v);
+	if (type[1] == 'S' && !type[2]) {
+		/* SS, NS, BS: the members' sizes. */
+		char member[2] = {type[0], '\0'};
+
+		json_array_foreach(v, i, el) size += scalar_size(member, el);
+		return size;
+	}
+	return scalar_size(type, v);
+}
+
+static size_t item_size(json_t *attrs)
+{
+	const char *name;
+	size_t size = 0;
+	json_t *tv;
+
+	json_object_foreach(attrs, name, tv) size += strlen(name) + value_size(tv);
+	return size;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int render_attrs(json_t *attrs, const char **names, struct ddb_buf *out)
+{
+	size_t n = 0, i;
+	const char *name;
+	json_t *tv;
+	int rc = ddb_buf_addstr(out, "{\n");
+
+	json_object_foreach(attrs, name, tv) names[n++] = name;
+	qsort(names, n, sizeof(*names), cmp_names);
+	for (i = 0; i < n && !rc; i++) {
+		rc = ddb_buf_addstr(out, "  ");
+		if (!rc)
+			rc = add_quoted(out, names[i], strlen(names[i]), SIZE_MAX);
+		if (!rc)
+			rc = ddb_buf_addstr(out, ": ");
+		if (!rc)
+			rc = dump(json_object_get(attrs, names[i]), JSON_SORT_KEYS, out);
+		if (!rc)
+			rc = ddb_buf_addstr(out, i + 1 < n ? ",\n" : "\n");
+	}
+	return rc ? rc : ddb_buf_addstr(out, "}\n");
+}
+
+static int render(struct ddb_item *it)
+{
+	const char **names = calloc(json_object_size(it->attrs) + 1, sizeof(*names));
+	struct ddb_buf out = DDB_BUF_INIT;
+	int rc;
+
+	if (!names)
+		return -ENOMEM;
+	rc = render_attrs(it->attrs, names, &out);
+	free(names);
+	if (rc) {
+		ddb_buf_release(&out);
+		return rc;
+	}
+	it->text = ddb_buf_detach(&out, &it->len);
+	return 0;
+}
+
+static bool is_type(json_t *tv, const char *type)
+{
+	return !strcmp(json_object_iter_key(json_object_iter(tv)), type);
+}
+
+/* Decodes every top-level B attribute, so key_attr can lend its bytes. */
+static int decode_binaries(struct ddb_item *it)
+{
+	const char *name;
+	json_t *tv, *v;
+
+	it->bin = calloc(json_object_size(it->attrs) + 1, sizeof(*it->bin));
+	if (!it->bin)
+		return -ENOMEM;
+	json_object_foreach(it->attrs, name, tv)
+	{
+		struct bin_attr *b = &it->bin[it->nbin];
+
+		if (!is_type(tv, "B"))
+			continue;
+		v = json_object_get(tv, "B");
+		b->name = name;
+		it->nbin++;
+		if (ddb_base64_decode(&b->bytes, json_string_value(v), json_string_length(v)) ||
+		    ddb_buf_add(&b->bytes, "", 0))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int canon_item(json_t *doc, json_t **attrs, struct ddb_err *err)
+{
+	struct walk w = {DDB_BUF_INIT, DDB_BUF_INIT, err};
+	int rc = ddb_buf_add(&w.path, "", 0);
+
+	if (!rc)
+		rc = canon_attrs(&w, doc, 1, attrs);
+	if (rc == -ENOMEM)
+		ddb_err_set(err, ENOMEM, "out of memory");
+	ddb_buf_release(&w.path);
+	ddb_buf_release(&w.tmp);
+	return rc;
+}
+
+static int finish(struct ddb_item *it, const struct ddb_schema *s, struct ddb_err *err)
+{
+	int rc = decode_binaries(it);
+
+	if (rc)
+		return ddb_err_set(err, ENOMEM, "out of memory");
+	rc = check_index_keys(it, s, err);
+	if (rc)
+		return rc;
+	it->size = item_size(it->attrs);
+	if (it->size > DDB_ITEM_SIZE_MAX)
+		return ddb_err_set(err, EFBIG, "item is %zu bytes, over DynamoDB's 400 KB limit",
+				   it->size);
+	if (render(it))
+		return ddb_err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+int ddb_item_parse(const char *text, size_t len, const struct ddb_schema *s,
+		   const struct ddb_key *pk, const struct ddb_key *sk, struct ddb_item **out,
+		   struct ddb_err *err)
+{
+	struct ddb_item *it;
+	json_t *doc;
+	int rc = load(text, len, &doc, err);
+
+	if (rc)
+		return rc;
+	it = calloc(1, sizeof(*it));
+	if (!it) {
+		rc = ddb_err_set(err, ENOMEM, "out of memory");
+		goto out_doc;
+	}
+	rc = canon_item(doc, &it->attrs, err);
+	if (!rc)
+		rc = set_path_keys(it->attrs, s, pk, sk, err);
+	if (!rc)
+		rc = finish(it, s, err);
+	if (rc) {
+		ddb_item_free(it);
+		goto out_doc;
+	}
+	*out = it;
+out_doc:
+	json_decref(doc);
+	return rc;
+}
+
+void ddb_item_free(struct ddb_item *item)
+{
+	size_t i;
+
+	if (!item)
+		return;
+	for (i = 0; i < item->nbin; i++)
+		ddb_buf_release(&item->bin[i].bytes);
+	free(item->bin);
+	free(item->text);
+	json_decref(item->attrs);
+	free(item);
+}
+
+const char *ddb_item_text(const struct ddb_item *item, size_t *len)
+{
+	if (len)
+		*len = item->len;
+	return item->text;
+}
+
+size_t ddb_item_size(const struct ddb_item *item)
+{
+	return item->size;
+}
+
+int ddb_item_key_attr(const struct ddb_item *item, const char *name, enum ddb_type type,
+		      struct ddb_key *out)
+{
+	json_t *tv = json_object_get(item->attrs, name), *v;
+	size_t i;
+
+	if (!tv || !is_type(tv, ddb_type_name(type)))
+		return -ENOENT;
+	out->type = type;
+	if (type != DDB_TYPE_B) {
+		v = json_object_iter_value(json_object_iter(tv));
+		out->data = json_string_value(v);
+		out->len = json_string_length(v);
+		return 0;
+	}
+	for (i = 0; i < item->nbin; i++) {
+		if (strcmp(item->bin[i].name, name) == 0) {
+			out->data = item->bin[i].bytes.data;
+			out->len = item->bin[i].bytes.len;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -58,7 +58,11 @@ struct ddb_key {
 bool ddb_type_parse(const char *name, enum ddb_type *out);
 const char *ddb_type_name(enum ddb_type t);
 
-/* Appends the full order-preserving encoding of k. Returns 0 or -ENOMEM. */
+/*
+ * Appends the full order-preserving encoding of k.  N values must be
+ * canonical (number.h).  Returns 0, -EINVAL (an N value that is not a
+ * canonical, in-range number) or -ENOMEM.
+ */
 int ddb_keycodec_encode(struct ddb_buf *out, const struct ddb_key *k);
 
 /*
@@ -76,7 +80,7 @@ int ddb_keycodec_part(struct ddb_buf *out, const struct ddb_key *k, size_t t, bo
 int ddb_keycodec_decode(const void *data, size_t len, enum ddb_type type,
 			struct ddb_buf *out, size_t *used);
 
-/* Key order between two values of the same type: <0, 0, >0. */
+/* Key order between two values of the same type: <0, 0, >0 (mixed types order by type). */
 int ddb_key_cmp(const struct ddb_key *a, const struct ddb_key *b);
 
 #endif

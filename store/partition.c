@@ -1,1 +1,372 @@
-/* placeholder: being written */
+/*
+ * partition.c - one LMDB environment (a table's partition or the catalog):
+ * opening, transactions, and growing the map when it fills up.
+ *
+ * Key invariant: every transaction holds the environment's grow lock for
+ * reading while it is open; mdb_env_set_mapsize runs only under the lock held
+ * for writing, so no transaction is live when the map is resized (LMDB's
+ * rule).  A write that hits MDB_MAP_FULL (from a put or from the commit) is
+ * aborted, the map doubled and the whole write run again: there is no cap but
+ * the disk.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "hash.h"
+#include "store_int.h"
+
+/* Enough doublings to reach any address space; a guard, not a limit. */
+#define STORE_GROW_ATTEMPTS 40
+
+static int env_open_dbis(struct store_env *e, const char *const *names, unsigned ndbi,
+			 struct ddb_err *err)
+{
+	unsigned flags = e->read_only ? 0 : MDB_CREATE;
+	MDB_txn *txn;
+	unsigned i;
+	int rc;
+
+	rc = mdb_txn_begin(e->env, NULL, e->read_only ? MDB_RDONLY : 0, &txn);
+	if (rc)
+		return store_mdb_err(rc, err, "opening databases");
+	for (i = 0; i < ndbi; i++) {
+		rc = mdb_dbi_open(txn, names[i], flags, &e->dbi[i]);
+		if (rc) {
+			mdb_txn_abort(txn);
+			return store_mdb_err(rc, err, "opening databases");
+		}
+	}
+	/* Committing, even read-only, keeps the handles for later transactions. */
+	rc = mdb_txn_commit(txn);
+	return store_mdb_err(rc, err, "opening databases");
+}
+
+static int env_configure(MDB_env *env)
+{
+	int rc = mdb_env_set_maxdbs(env, 16);
+
+	if (!rc)
+		rc = mdb_env_set_maxreaders(env, 1024);
+	if (!rc)
+		rc = mdb_env_set_mapsize(env, STORE_MAP_INITIAL);
+	return rc;
+}
+
+/*
+ * Opens (creating unless read-only) the environment in directory path with
+ * the named databases names[0..ndbi).
+ */
+int store_env_open(const char *path, const struct store_options *opt, const char *const *names,
+		   unsigned ndbi, struct store_env **out, struct ddb_err *err)
+{
+	unsigned flags = MDB_NOTLS;
+	struct store_env *e;
+	MDB_envinfo info;
+	int rc;
+
+	if (opt->read_only)
+		flags |= MDB_RDONLY;
+	/* Without -o sync, data pages are still synced at commit: power loss
+	 * can lose the last commits, never consistency. */
+	else if (!opt->sync)
+		flags |= MDB_NOMETASYNC;
+	if (!opt->read_only && mkdir(path, 0755) && errno != EEXIST)
+		return store_sys_err(errno, err, "cannot create", path);
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->read_only = opt->read_only;
+	pthread_rwlock_init(&e->grow, NULL);
+	rc = mdb_env_create(&e->env);
+	if (rc)
+		goto out_free;
+	rc = env_configure(e->env);
+	if (!rc)
+		rc = mdb_env_open(e->env, path, flags, 0644);
+	if (rc)
+		goto out_close;
+	mdb_env_info(e->env, &info);
+	e->mapsize = info.me_mapsize;
+	rc = env_open_dbis(e, names, ndbi, err);
+	if (rc)
+		goto out_close_err;
+	*out = e;
+	return 0;
+
+out_close:
+	rc = store_mdb_err(rc, err, path);
+out_close_err:
+	mdb_env_close(e->env);
+	pthread_rwlock_destroy(&e->grow);
+	free(e);
+	return rc;
+out_free:
+	pthread_rwlock_destroy(&e->grow);
+	free(e);
+	return store_mdb_err(rc, err, path);
+}
+
+void store_env_close(struct store_env *e)
+{
+	if (!e)
+		return;
+	mdb_env_close(e->env);
+	pthread_rwlock_destroy(&e->grow);
+	free(e);
+}
+
+/* A short read-only transaction; end it with store_env_read_end. */
+int store_env_read_begin(struct store_env *e, MDB_txn **txn, struct ddb_err *err)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&e->grow);
+	rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, txn);
+	if (rc) {
+		pthread_rwlock_unlock(&e->grow);
+		return store_mdb_err(rc, err, "starting a read transaction");
+	}
+	return 0;
+}
+
+void store_env_read_end(struct store_env *e, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&e->grow);
+}
+
+/* Doubles the map unless another writer already grew it past `seen`. */
+static int env_grow(struct store_env *e, size_t seen, struct ddb_err *err)
+{
+	int rc = 0;
+
+	pthread_rwlock_wrlock(&e->grow);
+	if (e->mapsize == seen) {
+		rc = mdb_env_set_mapsize(e->env, seen * 2);
+		if (!rc)
+			e->mapsize = seen * 2;
+	}
+	pthread_rwlock_unlock(&e->grow);
+	return store_mdb_err(rc, err, "growing the database map");
+}
+
+/*
+ * Records an LMDB failure inside a write transaction (the first one wins) and
+ * returns it as a negative errno.  MDB_NOTFOUND is an answer, not a failure.
+ */
+int store_txn_check(struct store_txn *tx, int rc)
+{
+	if (rc && rc != MDB_NOTFOUND && !tx->mdb_rc)
+		tx->mdb_rc = rc;
+	return store_mdb_errno(rc);
+}
+
+/* One attempt: 1 means the map filled up and the caller should grow and retry. */
+static int env_write_once(struct store_env *e, struct store_txn *tx, store_txn_fn fn, void *ctx,
+			  struct ddb_err *err)
+{
+	int rc;
+
+	rc = mdb_txn_begin(e->env, NULL, 0, &tx->txn);
+	if (rc)
+		return store_mdb_err(rc, err, "starting a write transaction");
+	tx->env = e;
+	tx->mdb_rc = 0;
+	rc = fn(tx, ctx, err);
+	if (tx->mdb_rc == MDB_MAP_FULL) {
+		mdb_txn_abort(tx->txn);
+		return 1;
+	}
+	if (rc || tx->mdb_rc) {
+		mdb_txn_abort(tx->txn);
+		return rc ? rc : store_mdb_err(tx->mdb_rc, err, "writing");
+	}
+	/* The commit frees the transaction whatever it returns. */
+	rc = mdb_txn_commit(tx->txn);
+	if (rc == MDB_MAP_FULL)
+		return 1;
+	return store_mdb_err(rc, err, "commit");
+}
+
+/*
+ * Runs fn in a write transaction and commits it, growing the map and running
+ * fn again as often as the map fills up.  fn's sentence is only kept from the
+ * attempt whose result is returned.
+ */
+int store_env_write(struct store_env *e, struct store_txn *tx, store_txn_fn fn, void *ctx,
+		    struct ddb_err *err)
+{
+	struct ddb_err local;
+	size_t seen;
+	int attempt, rc;
+
+	if (e->read_only)
+		return ddb_err_set(err, EROFS, "the store is read-only");
+	for (attempt = 0; attempt < STORE_GROW_ATTEMPTS; attempt++) {
+		ddb_err_clear(&local);
+		pthread_rwlock_rdlock(&e->grow);
+		seen = e->mapsize;
+		rc = env_write_once(e, tx, fn, ctx, &local);
+		pthread_rwlock_unlock(&e->grow);
+		if (rc != 1)
+			break;
+		rc = env_grow(e, seen, &local);
+		if (rc)
+			break;
+	}
+	if (rc == 1)
+		rc = store_mdb_err(MDB_MAP_FULL, &local, "writing");
+	if (rc && local.code)
+		ddb_err_set(err, local.code, "%s", local.text);
+	return rc;
+}
+
+/* The partition's figures as of txn (zero before the first write). */
+int store_env_meta(struct store_env *e, MDB_txn *txn, struct store_pmeta *m)
+{
+	MDB_val k = {5, "stats"}, v;
+	int rc = mdb_get(txn, e->dbi[STORE_META], &k, &v);
+
+	memset(m, 0, sizeof(*m));
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (v.mv_size != sizeof(*m))
+		return MDB_CORRUPTED;
+	memcpy(m, v.mv_data, sizeof(*m));
+	return 0;
+}
+
+static const char *const partition_dbis[] = {"items", "parts", "meta", "journal"};
+
+/*
+ * Opens the table's n partition environments (tables/<id>/pNN), creating
+ * them unless read-only.  Called with t->lock held, once per table.
+ */
+int store_partitions_open(struct store_table *t, unsigned n, struct ddb_err *err)
+{
+	struct store_env **envs;
+	char path[4096];
+	unsigned i;
+	int rc = 0;
+
+	envs = calloc(n, sizeof(*envs));
+	if (!envs)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "%s/tables/%llu", t->st->datadir, (unsigned long long)t->id);
+	if (!t->st->opt.read_only && mkdir(path, 0755) && errno != EEXIST)
+		rc = store_sys_err(errno, err, "cannot create", path);
+	for (i = 0; i < n && !rc; i++) {
+		snprintf(path, sizeof(path), "%s/tables/%llu/p%02u", t->st->datadir,
+			 (unsigned long long)t->id, i);
+		rc = store_env_open(path, &t->st->opt, partition_dbis, 4, &envs[i], err);
+	}
+	if (rc) {
+		for (i = 0; i < n; i++)
+			store_env_close(envs[i]);
+		free(envs);
+		return rc;
+	}
+	t->envs = envs;
+	t->nenv = n;
+	return 0;
+}
+
+/* The partition of pk: the hash of its full encoding, modulo the count. */
+static unsigned partition_index(unsigned nenv, const struct ddb_key *pk, int *rc)
+{
+	struct ddb_buf enc = DDB_BUF_INIT;
+	unsigned i = 0;
+
+	*rc = ddb_keycodec_encode(&enc, pk);
+	if (!*rc)
+		i = (unsigned)(ddb_hash64(enc.data, enc.len) % nenv);
+	ddb_buf_release(&enc);
+	return i;
+}
+
+/*
+ * The environment holding pk, with the schema current at this moment.
+ * -ENOENT if the table has no schema yet or was dropped.
+ */
+int store_table_env(struct store_table *t, const struct ddb_key *pk, struct store_env **env,
+		    const struct ddb_schema **schema, unsigned *part)
+{
+	unsigned i, n;
+	int rc;
+
+	pthread_mutex_lock(&t->lock);
+	/* Partitions may exist before the schema is committed: not usable yet. */
+	n = t->schema ? t->nenv : 0;
+	if (schema)
+		*schema = t->schema;
+	pthread_mutex_unlock(&t->lock);
+	if (!n)
+		return -ENOENT;
+	i = partition_index(n, pk, &rc);
+	if (rc)
+		return rc;
+	/* envs never changes once set, so it may be read unlocked. */
+	*env = t->envs[i];
+	if (part)
+		*part = i;
+	return 0;
+}
+
+bool store_same_env(struct store_table *t, const struct ddb_key *pk1, const struct ddb_key *pk2)
+{
+	struct store_env *e1, *e2;
+
+	if (store_table_env(t, pk1, &e1, NULL, NULL) || store_table_env(t, pk2, &e2, NULL, NULL))
+		return false;
+	return e1 == e2;
+}
+
+int store_sync(struct store_table *t, const struct ddb_key *pk)
+{
+	struct store_env *e;
+	unsigned i, n;
+	int rc = 0;
+
+	if (pk) {
+		rc = store_table_env(t, pk, &e, NULL, NULL);
+		if (rc || e->read_only)
+			return rc;
+		return store_mdb_errno(mdb_env_sync(e->env, 1));
+	}
+	pthread_mutex_lock(&t->lock);
+	n = t->nenv;
+	pthread_mutex_unlock(&t->lock);
+	for (i = 0; i < n && !rc; i++)
+		if (!t->envs[i]->read_only)
+			rc = store_mdb_errno(mdb_env_sync(t->envs[i]->env, 1));
+	return rc;
+}
+
+/* Exact item count and bytes, summed over the partitions' meta records. */
+int store_table_stats(struct store_table *t, uint64_t *items, uint64_t *bytes)
+{
+	struct store_pmeta m;
+	MDB_txn *txn;
+	unsigned i, n;
+	int rc = 0;
+
+	pthread_mutex_lock(&t->lock);
+	n = t->nenv;
+	pthread_mutex_unlock(&t->lock);
+	*items = 0;
+	*bytes = 0;
+	for (i = 0; i < n && !rc; i++) {
+		rc = store_env_read_begin(t->envs[i], &txn, NULL);
+		if (rc)
+			break;
+		rc = store_mdb_errno(store_env_meta(t->envs[i], txn, &m));
+		store_env_read_end(t->envs[i], txn);
+		*items += m.items;
+		*bytes += m.bytes;
+	}
+	return rc;
+}

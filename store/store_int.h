@@ -1,0 +1,152 @@
+/*
+ * store_int.h - what the store's files share: environments, tables, write
+ * transactions and the on-disk record formats.
+ *
+ * Key invariant: every LMDB transaction, read or write, holds its
+ * environment's grow lock for reading while it is open, so the map is only
+ * ever resized (under the lock held for writing) with no transaction live.
+ * Lock order: store cat_lock -> table life -> store reg_lock -> table lock
+ * -> env grow.
+ */
+#ifndef DDB_STORE_INT_H
+#define DDB_STORE_INT_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "store.h"
+
+#define STORE_MAP_INITIAL ((size_t)64 << 20)
+#define STORE_MAX_DBI 4
+
+/* Named databases of a partition environment. */
+enum store_pdbi {
+	STORE_ITEMS,   /* key part(s) -> record header, full pk, full sk, text */
+	STORE_PARTS,   /* pk part -> u64 item count, full pk (hash+range only) */
+	STORE_META,    /* "stats" -> struct store_pmeta */
+	STORE_JOURNAL, /* u64 id -> intent record */
+};
+
+/* Named databases of the catalog environment. */
+enum store_cdbi {
+	STORE_CAT_TABLES, /* name -> JSON record */
+	STORE_CAT_META,	  /* "next_id" -> u64 */
+};
+
+/* One LMDB environment and the lock that lets its map grow. */
+struct store_env {
+	MDB_env *env;
+	pthread_rwlock_t grow; /* read: a transaction is open; write: resizing */
+	size_t mapsize;	       /* under grow */
+	MDB_dbi dbi[STORE_MAX_DBI];
+	bool read_only;
+};
+
+/* A partition's figures, kept exact by every write ("meta" DBI). */
+struct store_pmeta {
+	uint64_t items;
+	uint64_t bytes;
+	uint64_t next_seq;
+	uint64_t next_journal;
+};
+
+/* The fixed header of an item record; all fields native-endian, unaligned. */
+struct store_rec_hdr {
+	uint16_t version;
+	uint16_t flags;
+	uint32_t pk_len; /* full pk encoding, follows the header */
+	uint32_t sk_len; /* full sk encoding, follows the pk (0: hash-only) */
+	uint32_t pad;
+	uint64_t text_len; /* canonical text, follows the sk */
+	uint64_t ddb_size;
+	int64_t mtime_ns;
+	uint64_t seq;
+};
+
+#define STORE_REC_VERSION 1
+
+struct store_table {
+	struct store *st;
+	struct store_table *next; /* in st->tables, under reg_lock */
+	unsigned refs;		  /* under reg_lock; the store holds one while named */
+	char *name;		  /* under reg_lock */
+	uint64_t id;
+	int64_t created_ms;
+	bool dropped;			 /* set under life (write) and reg_lock */
+	pthread_rwlock_t life;		 /* read: writing items; write: drop/replace */
+	pthread_mutex_t lock;		 /* schema and envs */
+	const struct ddb_schema *schema; /* current, NULL until set */
+	struct ddb_schema **old;	 /* superseded, freed with the table */
+	size_t nold;
+	struct store_env **envs; /* one per partition, fixed once set */
+	unsigned nenv;
+};
+
+struct store {
+	char *datadir;
+	struct store_options opt;
+	struct store_env *catalog;
+	pthread_mutex_t cat_lock; /* serialises catalog changes */
+	pthread_mutex_t reg_lock; /* the table list, names, refcounts */
+	struct store_table *tables;
+};
+
+/* A write transaction on one environment (a partition or the catalog). */
+struct store_txn {
+	struct store_env *env;
+	MDB_txn *txn;
+	int mdb_rc;	       /* first LMDB failure; forces an abort */
+	struct store_table *t; /* NULL for the catalog */
+	unsigned part;
+	bool has_range;
+};
+
+/* errors.c */
+int store_mdb_errno(int rc);
+int store_mdb_err(int rc, struct ddb_err *err, const char *what);
+int store_sys_err(int code, struct ddb_err *err, const char *what, const char *path);
+
+/* partition.c */
+int store_env_open(const char *path, const struct store_options *opt, const char *const *names,
+		   unsigned ndbi, struct store_env **out, struct ddb_err *err);
+void store_env_close(struct store_env *e);
+int store_env_read_begin(struct store_env *e, MDB_txn **txn, struct ddb_err *err);
+void store_env_read_end(struct store_env *e, MDB_txn *txn);
+typedef int (*store_txn_fn)(struct store_txn *tx, void *ctx, struct ddb_err *err);
+int store_env_write(struct store_env *e, struct store_txn *tx, store_txn_fn fn, void *ctx,
+		    struct ddb_err *err);
+int store_txn_check(struct store_txn *tx, int rc);
+int store_env_meta(struct store_env *e, MDB_txn *txn, struct store_pmeta *m);
+int store_partitions_open(struct store_table *t, unsigned n, struct ddb_err *err);
+int store_table_env(struct store_table *t, const struct ddb_key *pk, struct store_env **env,
+		    const struct ddb_schema **schema, unsigned *part);
+
+/* catalog.c */
+struct store_cat_rec {
+	uint64_t id;
+	int64_t created_ms;
+	char *schema; /* normalised create-table JSON, or NULL */
+};
+int store_catalog_open(struct store *st, struct ddb_err *err);
+typedef int (*store_cat_fn)(const char *name, const struct store_cat_rec *rec, void *ctx,
+			    struct ddb_err *err);
+int store_catalog_each(struct store *st, store_cat_fn fn, void *ctx, struct ddb_err *err);
+int store_catalog_get(struct store_txn *tx, const char *name, struct store_cat_rec *rec);
+int store_catalog_put(struct store_txn *tx, const char *name, const struct store_cat_rec *rec);
+int store_catalog_del(struct store_txn *tx, const char *name);
+int store_catalog_next_id(struct store_txn *tx, uint64_t *id);
+void store_cat_rec_release(struct store_cat_rec *rec);
+int store_table_attach_schema(struct store_table *t, struct ddb_schema *s, struct ddb_err *err);
+
+/* store.c */
+bool store_table_is_empty(struct store_table *t, int *rc);
+char *store_table_name_dup(struct store_table *t);
+
+/* txn.c */
+int store_items_key(struct ddb_buf *key, const struct ddb_key *pk, const struct ddb_key *sk,
+		    bool has_range);
+bool store_rec_parse(const MDB_val *v, struct store_rec_hdr *h, const uint8_t **pk,
+		     const uint8_t **sk, const char **text);
+
+#endif

@@ -1,0 +1,720 @@
+/*
+ * test_store_store.c - tables and items against real LMDB in a temporary
+ * data directory: the catalog, schemas, exact counts and sizes, reads at
+ * offsets, persistence, locking, dropping, read-only mode and map growth.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "store.h"
+
+struct fixture {
+	char dir[64];
+	struct store *st;
+	int lock_fd;
+};
+
+static const char *const schema_hr =
+    "{\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},"
+    "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
+    "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},"
+    "{\"AttributeName\":\"sk\",\"AttributeType\":\"N\"}],\"Partitions\":4}";
+
+static const char *const schema_h =
+    "{\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],"
+    "\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
+    "\"Partitions\":3}";
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void fx_open(struct fixture *f, bool read_only)
+{
+	struct store_options opt = {false, read_only};
+	struct ddb_err err = DDB_ERR_INIT;
+	int rc = store_open(f->dir, &opt, &f->st, &err);
+
+	if (rc)
+		fail_msg("store_open: %d %s", rc, err.text);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct ddb_err err = DDB_ERR_INIT;
+
+	strcpy(f->dir, "/tmp/ddbfs-store-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(store_lock_datadir(f->dir, &f->lock_fd, &err), 0);
+	fx_open(f, false);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	store_close(f->st);
+	close(f->lock_fd);
+	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static void fx_reopen(struct fixture *f, bool read_only)
+{
+	store_close(f->st);
+	f->st = NULL;
+	fx_open(f, read_only);
+}
+
+static struct store_table *make_table(struct fixture *f, const char *name, const char *schema)
+{
+	struct ddb_err err = DDB_ERR_INIT;
+	struct store_table *t;
+
+	assert_int_equal(store_table_create(f->st, name, &err), 0);
+	assert_int_equal(store_table_get(f->st, name, &t), 0);
+	if (schema && store_table_set_schema(t, schema, strlen(schema), &err))
+		fail_msg("set_schema: %s", err.text);
+	return t;
+}
+
+struct put_ctx {
+	const struct ddb_key *pk, *sk;
+	const char *text;
+	size_t len;
+	uint64_t size;
+	int64_t mtime;
+	bool del;
+};
+
+static int put_fn(struct store_txn *txn, void *arg, struct ddb_err *err)
+{
+	struct put_ctx *c = arg;
+
+	if (c->del)
+		return store_txn_item_del(txn, c->pk, c->sk);
+	return store_txn_item_put(txn, c->pk, c->sk, c->text, c->len, c->size, c->mtime);
+}
+
+static int put(struct store_table *t, const char *pk, const char *sk, const char *text,
+	       uint64_t size)
+{
+	struct ddb_key k1 = {DDB_TYPE_S, pk, strlen(pk)};
+	struct ddb_key k2 = {DDB_TYPE_N, sk, sk ? strlen(sk) : 0};
+	struct put_ctx c = {&k1, sk ? &k2 : NULL, text, strlen(text), size, 42, false};
+
+	return store_write(t, &k1, put_fn, &c, NULL);
+}
+
+static int del(struct store_table *t, const char *pk, const char *sk)
+{
+	struct ddb_key k1 = {DDB_TYPE_S, pk, strlen(pk)};
+	struct ddb_key k2 = {DDB_TYPE_N, sk, sk ? strlen(sk) : 0};
+	struct put_ctx c = {&k1, sk ? &k2 : NULL, NULL, 0, 0, 0, true};
+
+	return store_write(t, &k1, put_fn, &c, NULL);
+}
+
+static void assert_stats(struct store_table *t, uint64_t items, uint64_t bytes)
+{
+	uint64_t n, b;
+
+	assert_int_equal(store_table_stats(t, &n, &b), 0);
+	assert_int_equal(n, items);
+	assert_int_equal(b, bytes);
+}
+
+static char *read_all(struct store_table *t, const char *pk, const char *sk)
+{
+	struct ddb_key k1 = {DDB_TYPE_S, pk, strlen(pk)};
+	struct ddb_key k2 = {DDB_TYPE_N, sk, sk ? strlen(sk) : 0};
+	struct ddb_buf b = DDB_BUF_INIT;
+
+	if (store_item_copy(t, &k1, sk ? &k2 : NULL, &b, NULL))
+		return NULL;
+	return b.data ? b.data : strdup("");
+}
+
+static void test_lock_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct ddb_err err = DDB_ERR_INIT;
+	char pid[32];
+	int fd = -1;
+
+	assert_int_equal(store_lock_datadir(f->dir, &fd, &err), -EBUSY);
+	assert_int_equal(err.code, EBUSY);
+	snprintf(pid, sizeof(pid), "(pid %ld)", (long)getpid());
+	assert_non_null(strstr(err.text, "in use by another ddbfs"));
+	assert_non_null(strstr(err.text, pid));
+}
+
+static void test_tables(void **state)
+{
+	struct fixture *f = *state;
+	struct ddb_err err = DDB_ERR_INIT;
+	struct store_table *t;
+	char **names;
+	size_t n;
+
+	assert_int_equal(store_table_create(f->st, "Books", &err), 0);
+	assert_int_equal(store_table_create(f->st, "Books", &err), -EEXIST);
+	assert_int_equal(store_table_create(f->st, "ab", NULL), -EINVAL);
+	assert_int_equal(store_table_create(f->st, ".abc", NULL), -EINVAL);
+	assert_int_equal(store_table_create(f->st, "Authors", NULL), 0);
+	assert_int_equal(store_table_create(f->st, "Zebra", NULL), 0);
+	assert_int_equal(store_table_names(f->st, &names, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(names[0], "Authors");
+	assert_string_equal(names[1], "Books");
+	assert_string_equal(names[2], "Zebra");
+	store_names_free(names, n);
+
+	assert_int_equal(store_table_get(f->st, "Books", &t), 0);
+	assert_true(store_table_created_ms(t) > 1600000000000LL);
+	assert_null(store_table_schema(t));
+	assert_int_equal(store_table_rename(f->st, "Books", "Novels", NULL), 0);
+	assert_int_equal(store_table_get(f->st, "Books", &(struct store_table *){NULL}), -ENOENT);
+	assert_int_equal(store_table_set_schema(t, schema_hr, strlen(schema_hr), &err), 0);
+	assert_non_null(store_table_schema(t));
+	store_table_put(t);
+	assert_int_equal(store_table_rename(f->st, "Nope", "Other", NULL), -ENOENT);
+	assert_int_equal(store_table_rename(f->st, "Novels", "x", NULL), -EINVAL);
+
+	assert_int_equal(store_table_drop(f->st, "Zebra", NULL), 0);
+	assert_int_equal(store_table_drop(f->st, "Zebra", NULL), -ENOENT);
+	fx_reopen(f, false);
+	assert_int_equal(store_table_names(f->st, &names, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "Authors");
+	assert_string_equal(names[1], "Novels");
+	store_names_free(names, n);
+	assert_int_equal(store_table_get(f->st, "Novels", &t), 0);
+	assert_non_null(store_table_schema(t));
+	assert_true(ddb_schema_has_range(store_table_schema(t)));
+	store_table_put(t);
+}
+
+static void test_rename_replace(void **state)
+{
+	struct fixture *f = *state;
+	struct ddb_err err = DDB_ERR_INIT;
+	struct store_table *a = make_table(f, "Aaa", schema_hr);
+	struct store_table *b = make_table(f, "Bbb", schema_hr);
+	struct store_table *c;
+
+	assert_int_equal(put(a, "x", "1", "a\n", 10), 0);
+	assert_int_equal(put(b, "y", "2", "b\n", 10), 0);
+	/* A target with items is refused, like rename(2) onto a full directory. */
+	assert_int_equal(store_table_rename(f->st, "Aaa", "Bbb", &err), -ENOTEMPTY);
+	assert_int_equal(err.code, ENOTEMPTY);
+	assert_int_equal(del(b, "y", "2"), 0);
+	assert_int_equal(store_table_rename(f->st, "Aaa", "Bbb", NULL), 0);
+	/* The replaced handle is dropped; the renamed one keeps working. */
+	assert_int_equal(put(b, "y", "2", "b\n", 10), -ENOENT);
+	assert_int_equal(put(a, "z", "3", "c\n", 10), 0);
+	assert_int_equal(store_table_get(f->st, "Bbb", &c), 0);
+	assert_ptr_equal(c, a);
+	assert_stats(c, 2, 20);
+	store_table_put(c);
+	store_table_put(a);
+	store_table_put(b);
+	fx_reopen(f, false);
+	assert_int_equal(store_table_get(f->st, "Bbb", &c), 0);
+	assert_stats(c, 2, 20);
+	store_table_put(c);
+	assert_int_equal(store_table_get(f->st, "Aaa", &c), -ENOENT);
+}
+
+static void test_schema(void **state)
+{
+	struct fixture *f = *state;
+	struct ddb_err err = DDB_ERR_INIT;
+	struct store_table *t = make_table(f, "Books", NULL);
+	const struct ddb_schema *s1;
+	struct ddb_buf d = DDB_BUF_INIT;
+
+	assert_int_equal(store_table_describe(t, "Books", &d), -ENOENT);
+	assert_int_equal(store_table_set_schema(t, "{", 1, &err), -EINVAL);
+	ddb_err_clear(&err);
+	assert_int_equal(store_table_set_schema(t, schema_hr, strlen(schema_hr), &err), 0);
+	s1 = store_table_schema(t);
+	assert_int_equal(ddb_schema_partitions(s1), 4);
+	/* The same schema again is fine; a different key schema is not. */
+	assert_int_equal(store_table_set_schema(t, schema_hr, strlen(schema_hr), &err), 0);
+	assert_int_equal(store_table_set_schema(t, schema_h, strlen(schema_h), &err), -EPERM);
+	assert_int_equal(err.code, EPERM);
+	/* The superseded schema stays valid while the reference is held. */
+	assert_int_equal(ddb_schema_partitions(s1), 4);
+	assert_int_equal(put(t, "p", "1", "hello\n", 7), 0);
+	assert_int_equal(store_table_describe(t, "Books", &d), 0);
+	assert_non_null(strstr(d.data, "\"ItemCount\": 1"));
+	assert_non_null(strstr(d.data, "\"TableName\": \"Books\""));
+	ddb_buf_release(&d);
+	store_table_put(t);
+	fx_reopen(f, false);
+	assert_int_equal(store_table_get(f->st, "Books", &t), 0);
+	assert_int_equal(ddb_schema_partitions(store_table_schema(t)), 4);
+	assert_int_equal(store_table_set_schema(t, schema_h, strlen(schema_h), &err), -EPERM);
+	store_table_put(t);
+}
+
+static void test_put_get_delete(void **state)
+{
+	struct fixture *f = *state;
+	struct store_table *t = make_table(f, "Books", schema_hr);
+	struct ddb_key pk = {DDB_TYPE_S, "moby", 4}, sk = {DDB_TYPE_N, "1851", 4};
+	struct store_item_meta m;
+	char *text;
+
+	assert_int_equal(store_item_stat(t, &pk, &sk, &m), -ENOENT);
+	assert_int_equal(store_partition_exists(t, &pk), -ENOENT);
+	assert_int_equal(put(t, "moby", "1851", "{\n  \"a\": 1\n}\n", 100), 0);
+	assert_int_equal(put(t, "moby", "1852", "two\n", 50), 0);
+	assert_int_equal(put(t, "other", "1", "three\n", 7), 0);
+	assert_stats(t, 3, 157);
+	assert_int_equal(store_item_stat(t, &pk, &sk, &m), 0);
+	assert_int_equal(m.text_len, 13);
+	assert_int_equal(m.ddb_size, 100);
+	assert_int_equal(m.mtime_ns, 42);
+	assert_int_equal(store_partition_exists(t, &pk), 0);
+	text = read_all(t, "moby", "1851");
+	assert_string_equal(text, "{\n  \"a\": 1\n}\n");
+	free(text);
+
+	/* Overwrite: counts stay, bytes follow, seq advances. */
+	assert_int_equal(put(t, "moby", "1851", "new text\n", 30), 0);
+	assert_stats(t, 3, 87);
+	text = read_all(t, "moby", "1851");
+	assert_string_equal(text, "new text\n");
+	free(text);
+	assert_int_equal(store_item_stat(t, &pk, &sk, &m), 0);
+	assert_true(m.seq >= 1);
+
+	assert_int_equal(del(t, "moby", "1851"), 0);
+	assert_int_equal(del(t, "moby", "1851"), -ENOENT);
+	assert_stats(t, 2, 57);
+	assert_int_equal(store_partition_exists(t, &pk), 0);
+	assert_int_equal(del(t, "moby", "1852"), 0);
+	assert_int_equal(store_partition_exists(t, &pk), -ENOENT);
+	assert_null(read_all(t, "moby", "1852"));
+	assert_stats(t, 1, 7);
+	store_table_put(t);
+}
+
+static void test_hash_only(void **state)
+{
+	struct fixture *f = *state;
+	struct store_table *t = make_table(f, "Users", schema_h);
+	struct ddb_key pk = {DDB_TYPE_S, "u1", 2};
+	struct store_item_meta m;
+	char *text;
+
+	assert_int_equal(put(t, "u1", NULL, "one\n", 4), 0);
+	assert_int_equal(put(t, "u2", NULL, "two\n", 4), 0);
+	assert_int_equal(store_item_stat(t, &pk, NULL, &m), 0);
+	assert_int_equal(m.text_len, 4);
+	text = read_all(t, "u2", NULL);
+	assert_string_equal(text, "two\n");
+	free(text);
+	assert_int_equal(store_partition_exists(t, &pk), -EINVAL);
+	/* A sort key on a hash-only table is a caller error. */
+	assert_int_equal(put(t, "u1", "1", "x\n", 2), -EINVAL);
+	assert_stats(t, 2, 8);
+	store_table_put(t);
+}
+
+static void test_read_offsets(void **state)
+{
+	struct fixture *f = *state;
+	struct store_table *t = make_table(f, "Books", schema_hr);
+	struct ddb_key pk = {DDB_TYPE_S, "p", 1}, sk = {DDB_TYPE_N, "7", 1};
+	struct store_item_meta m;
+	char buf[16];
+	size_t n;
+
+	assert_int_equal(put(t, "p", "7", "0123456789", 10), 0);
+	assert_int_equal(store_item_read(t, &pk, &sk, 0, buf, 4, &n, &m), 0);
+	assert_int_equal(n, 4);
+	assert_memory_equal(buf, "0123", 4);
+	assert_int_equal(m.text_len, 10);
+	assert_int_equal(store_item_read(t, &pk, &sk, 7, buf, 16, &n, NULL), 0);
+	assert_int_equal(n, 3);
+	assert_memory_equal(buf, "789", 3);
+	assert_int_equal(store_item_read(t, &pk, &sk, 10, buf, 16, &n, NULL), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_item_read(t, &pk, &sk, 1000, buf, 16, &n, NULL), 0);
+	assert_int_equal(n, 0);
+	store_table_put(t);
+}
+
+struct mtime_ctx {
+	const struct ddb_key *pk, *sk;
+	struct store_value v;
+};
+
+static int mtime_fn(struct store_txn *txn, void *arg, struct ddb_err *err)
+{
+	struct mtime_ctx *c = arg;
+	int rc = store_txn_item_set_mtime(txn, c->pk, c->sk, 123456789);
+
+	return rc ? rc : store_txn_item_get(txn, c->pk, c->sk, &c->v);
+}
+
+static void test_set_mtime(void **state)
+{
+	struct fixture *f = *state;
+	struct store_table *t = make_table(f, "Books", schema_hr);
+	struct ddb_key pk = {DDB_TYPE_S, "p", 1}, sk = {DDB_TYPE_N, "7", 1};
+	struct ddb_key other = {DDB_TYPE_N, "8", 1};
+	struct mtime_ctx c = {&pk, &sk, {0}};
+	struct store_item_meta m;
+	char *text;
+
+	assert_int_equal(put(t, "p", "7", "text\n", 5), 0);
+	assert_int_equal(store_write(t, &pk, mtime_fn, &c, NULL), 0);
+	assert_int_equal(c.v.meta.mtime_ns, 123456789);
+	assert_int_equal(store_item_stat(t, &pk, &sk, &m), 0);
+	assert_int_equal(m.mtime_ns, 123456789);
+	assert_int_equal(m.ddb_size, 5);
+	text = read_all(t, "p", "7");
+	assert_string_equal(text, "text\n");
+	free(text);
+	c.sk = &other;
+	assert_int_equal(store_write(t, &pk, mtime_fn, &c, NULL), -ENOENT);
+	assert_stats(t, 1, 5);
+	store_table_put(t);
+}
+
+static int failing_fn(struct store_txn *txn, void *arg, struct ddb_err *err)
+{
+	put_fn(txn, arg, err);
+	return ddb_err_set(err, EINVAL, "refused");
+}
+
+static void test_fn_error_aborts(void **state)
+{
+	struct fixture *f = *state;
+	struct store_table *t = make_table(f, "Books", schema_hr);
+	struct ddb_key pk = {DDB_TYPE_S, "p", 1}, sk = {DDB_TYPE_N, "1", 1};
+	struct put_ctx c = {&pk, &sk, "x\n", 2, 2, 0, false};
+	struct ddb_err err = DDB_ERR_INIT;
+
+	assert_int_equal(store_write(t, &pk, failing_fn, &c, &err), -EINVAL);
+	assert_string_equal(err.text, "refused");
+	assert_stats(t, 0, 0);
+	assert_int_equal(store_item_stat(t, &pk, &sk, &(struct store_item_meta){0}), -ENOENT);
+	store_table_put(t);
+}
+
+struct journal_ctx {
+	const struct ddb_key *pk;
+	uint64_t id;
+	int seen;
+	char last[16];
+};
+
+static int journal_add_fn(struct store_txn *txn, void *arg, struct ddb_err *err)
+{
+	struct journal_ctx *c = arg;
+
+	return store_txn_journal_add(txn, "intent", 6, &c->id);
+}
+
+static int journal_del_fn(struct store_txn *txn, void *arg, struct ddb_err *err)
+{
+	struct journal_ctx *c = arg;
+
+	return store_txn_journal_del(txn, c->id);
+}
+
+static int journal_count(const void *rec, size_t len, uint64_t id, void *arg)
+{
+	struct journal_ctx *c = arg;
+
+	c->seen++;
+	memcpy(c->last, rec, len < 15 ? len : 15);
+	return 0;
+}
+
+static void test_journal(void **state)
+{
+	struct fixture *f = *state;
+	struct store_table *t = make_table(f, "Books", schema_hr);
+	struct ddb_key pk = {DDB_TYPE_S, "p", 1};
+	struct journal_ctx c = {&pk, 0, 0, {0}};
+
+	assert_int_equal(store_write(t, &pk, journal_add_fn, &c, NULL), 0);
+	assert_true(c.id > 0);
+	store_table_put(t);
+	fx_reopen(f, false);
+	assert_int_equal(store_table_get(f->st, "Books", &t), 0);
+	assert_int_equal(store_journal_each(t, journal_count, &c), 0);
+	assert_int_equal(c.seen, 1);
+	assert_string_equal(c.last, "intent");
+	assert_int_equal(store_write(t, &pk, journal_del_fn, &c, NULL), 0);
+	assert_int_equal(store_write(t, &pk, journal_del_fn, &c, NULL), -ENOENT);
+	c.seen = 0;
+	assert_int_equal(store_journal_each(t, journal_count, &c), 0);
+	assert_int_equal(c.seen, 0);
+	store_table_put(t);
+}
+
+static void test_persistence(void **state)
+{
+	struct fixture *f = *state;
+	struct store_table *t = make_table(f, "Books", schema_hr);
+	struct ddb_key pk = {DDB_TYPE_S, "a", 1}, sk = {DDB_TYPE_N, "2", 1};
+	struct store_item_meta m;
+	char *text;
+
+	assert_int_equal(put(t, "a", "1", "one\n", 11), 0);
+	assert_int_equal(put(t, "a", "2", "two\n", 22), 0);
+	assert_int_equal(store_sync(t, NULL), 0);
+	assert_int_equal(store_sync(t, &pk), 0);
+	store_table_put(t);
+	fx_reopen(f, false);
+	assert_int_equal(store_table_get(f->st, "Books", &t), 0);
+	assert_stats(t, 2, 33);
+	text = read_all(t, "a", "2");
+	assert_string_equal(text, "two\n");
+	free(text);
+	assert_int_equal(store_item_stat(t, &pk, &sk, &m), 0);
+	assert_int_equal(m.ddb_size, 22);
+	/* Sequence numbers keep growing across a reopen. */
+	assert_int_equal(put(t, "a", "3", "three\n", 1), 0);
+	sk.data = "3";
+	assert_int_equal(store_item_stat(t, &pk, &sk, &m), 0);
+	assert_int_equal(m.seq, 2);
+	store_table_put(t);
+}
+
+static bool exists(const char *dir, const char *rel)
+{
+	char path[256];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	return stat(path, &sb) == 0;
+}
+
+static void test_drop_files(void **state)
+{
+	struct fixture *f = *state;
+	struct ddb_err err = DDB_ERR_INIT;
+	struct store_table *t = make_table(f, "Books", schema_hr);
+	struct store_table *u = make_table(f, "Other", schema_h);
+	char path[256];
+
+	assert_true(exists(f->dir, "tables/1/p00/data.mdb"));
+	assert_true(exists(f->dir, "tables/1/p03/data.mdb"));
+	assert_false(exists(f->dir, "tables/1/p04"));
+	assert_true(exists(f->dir, "tables/2/p02/data.mdb"));
+	assert_int_equal(put(t, "a", "1", "one\n", 11), 0);
+	assert_int_equal(store_table_drop(f->st, "Books", &err), -ENOTEMPTY);
+	assert_int_equal(del(t, "a", "1"), 0);
+	assert_int_equal(store_table_drop(f->st, "Books", &err), 0);
+	/* Still referenced: the files stay until the handle goes. */
+	assert_true(exists(f->dir, "tables/1/p00/data.mdb"));
+	assert_int_equal(put(t, "a", "1", "one\n", 11), -ENOENT);
+	store_table_put(t);
+	assert_false(exists(f->dir, "tables/1"));
+	/* A directory the catalog does not name (a crash mid-drop) goes at open. */
+	store_table_put(u);
+	snprintf(path, sizeof(path), "%s/tables/77", f->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	fx_reopen(f, false);
+	assert_false(exists(f->dir, "tables/77"));
+	assert_true(exists(f->dir, "tables/2/p00/data.mdb"));
+	/* Ids are not reused. */
+	t = make_table(f, "Books", schema_hr);
+	assert_true(exists(f->dir, "tables/3/p00/data.mdb"));
+	store_table_put(t);
+}
+
+static void test_read_only(void **state)
+{
+	struct fixture *f = *state;
+	struct ddb_err err = DDB_ERR_INIT;
+	struct store_table *t = make_table(f, "Books", schema_hr);
+	char *text;
+
+	assert_int_equal(put(t, "a", "1", "one\n", 11), 0);
+	store_table_put(t);
+	fx_reopen(f, true);
+	assert_int_equal(store_table_get(f->st, "Books", &t), 0);
+	text = read_all(t, "a", "1");
+	assert_string_equal(text, "one\n");
+	free(text);
+	assert_int_equal(put(t, "a", "2", "two\n", 1), -EROFS);
+	assert_int_equal(store_table_set_schema(t, schema_hr, strlen(schema_hr), &err), -EROFS);
+	assert_int_equal(store_table_create(f->st, "New1", &err), -EROFS);
+	assert_int_equal(store_table_drop(f->st, "Books", &err), -EROFS);
+	assert_int_equal(store_table_rename(f->st, "Books", "B2b", &err), -EROFS);
+	assert_stats(t, 1, 11);
+	store_table_put(t);
+}
+
+static void test_read_only_fresh(void **state)
+{
+	struct fixture *f = *state;
+	struct store_options ro = {false, true};
+	char dir[64] = "/tmp/ddbfs-store-ro-XXXXXX";
+	struct store *st;
+	char **names;
+	size_t n;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(store_open(dir, &ro, &st, NULL), 0);
+	assert_int_equal(store_table_names(st, &names, &n), 0);
+	assert_int_equal(n, 0);
+	store_names_free(names, n);
+	store_close(st);
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	(void)f;
+}
+
+/* 800 items of 100 KB: more than the initial 64 MiB map of one environment. */
+static void test_map_growth(void **state)
+{
+	struct fixture *f = *state;
+	struct store_table *t = make_table(f, "Big", schema_hr);
+	size_t len = 100 * 1024;
+	char *text = malloc(len + 1), sk[16], *back;
+	struct store_item_meta m;
+	int i;
+
+	memset(text, 'x', len);
+	text[len] = '\0';
+	for (i = 0; i < 800; i++) {
+		snprintf(sk, sizeof(sk), "%d", i + 1);
+		text[0] = (char)('a' + i % 26);
+		assert_int_equal(put(t, "onepartition", sk, text, len), 0);
+	}
+	assert_stats(t, 800, 800 * (uint64_t)len);
+	store_table_put(t);
+	fx_reopen(f, false);
+	assert_int_equal(store_table_get(f->st, "Big", &t), 0);
+	back = read_all(t, "onepartition", "800");
+	assert_non_null(back);
+	assert_int_equal(strlen(back), len);
+	assert_int_equal(back[0], 'a' + 799 % 26);
+	free(back);
+	assert_int_equal(put(t, "onepartition", "801", text, len), 0);
+	assert_int_equal(store_item_stat(t, &(struct ddb_key){DDB_TYPE_S, "onepartition", 12},
+					 &(struct ddb_key){DDB_TYPE_N, "801", 3}, &m),
+			 0);
+	assert_int_equal(m.text_len, len);
+	free(text);
+	store_table_put(t);
+}
+
+struct worker {
+	struct store_table *t;
+	int id;
+	volatile int *stop;
+	int rc;
+};
+
+static void *writer_main(void *arg)
+{
+	struct worker *w = arg;
+	size_t len = 300 * 1024;
+	char *text = malloc(len + 1), sk[32];
+	int i;
+
+	memset(text, 'w', len);
+	text[len] = '\0';
+	for (i = 0; i < 60 && !w->rc; i++) {
+		snprintf(sk, sizeof(sk), "%d", w->id * 1000 + i);
+		w->rc = put(w->t, "hot", sk, text, len);
+	}
+	free(text);
+	return NULL;
+}
+
+static void *reader_main(void *arg)
+{
+	struct worker *w = arg;
+	struct ddb_key pk = {DDB_TYPE_S, "hot", 3};
+	struct store_cursor *c;
+	struct store_entry e;
+	uint64_t n, b;
+
+	while (!*w->stop && !w->rc) {
+		w->rc = store_cursor_open(w->t, STORE_SCAN_PARTITION, &pk, NULL, NULL, &c);
+		if (w->rc)
+			break;
+		while ((w->rc = store_cursor_next(c, &e)) == 0)
+			;
+		w->rc = w->rc == 1 ? 0 : w->rc;
+		store_cursor_close(c);
+		if (!w->rc)
+			w->rc = store_table_stats(w->t, &n, &b);
+	}
+	return NULL;
+}
+
+/* Writers grow one environment's map while a reader scans it. */
+static void test_concurrent_growth(void **state)
+{
+	struct fixture *f = *state;
+	struct store_table *t = make_table(f, "Hot", schema_hr);
+	struct worker w[5];
+	pthread_t th[5];
+	volatile int stop = 0;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		w[i] = (struct worker){t, i, &stop, 0};
+		assert_int_equal(
+		    pthread_create(&th[i], NULL, i < 4 ? writer_main : reader_main, &w[i]), 0);
+	}
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	stop = 1;
+	pthread_join(th[4], NULL);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(w[i].rc, 0);
+	assert_stats(t, 240, 240 * 300 * 1024);
+	store_table_put(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_lock_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tables, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rename_replace, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_put_get_delete, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hash_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_offsets, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_set_mtime, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fn_error_aborts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_drop_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_only_fresh, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_map_growth, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_growth, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
