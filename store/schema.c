@@ -117,7 +117,7 @@ static struct attr_def *attr_find(const struct ddb_schema *s, const char *name)
 
 static int parse_attr_def(struct ddb_schema *s, json_t *in, json_t *out_arr, struct ddb_err *err)
 {
-	const char *name, *type;
+	const char *name = NULL, *type = NULL;
 	struct attr_def *a = &s->attr[s->nattr];
 	json_t *o;
 
@@ -181,7 +181,7 @@ static int key_attr(struct ddb_schema *s, const char *name, const char *where,
 static int key_element(struct ddb_schema *s, json_t *el, const char *where, struct key_schema *ks,
 		       struct ddb_err *err)
 {
-	const char *name, *type;
+	const char *name = NULL, *type = NULL;
 	bool range;
 
 	if (!json_is_object(el))
@@ -269,7 +269,7 @@ static int check_non_key_attrs(json_t *nka, const char *where, struct ddb_err *e
 static int parse_projection(json_t *in, const char *where, json_t *obj, struct ddb_err *err)
 {
 	json_t *nka, *proj;
-	const char *type;
+	const char *type = NULL;
 
 	if (!in)
 		type = "ALL";
@@ -325,7 +325,7 @@ static int check_local(const struct ddb_schema *s, const struct ddb_index_def *d
 static int index_name(struct ddb_schema *s, json_t *in, json_t *obj, const char **out,
 		      struct ddb_err *err)
 {
-	const char *name;
+	const char *name = NULL;
 
 	if (!json_is_object(in))
 		return invalid(err, "secondary indexes must be objects");
