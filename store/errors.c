@@ -11,7 +11,27 @@
 #include <lmdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include "store_int.h"
+
+/* Below this much free space a failed write is taken for a full disk. */
+#define STORE_FULL_MARGIN (16u << 20)
+
+/*
+ * LMDB reports a short write as EIO, and a filling disk gives exactly that
+ * (pwrite writes what fits, then stops).  So an EIO while the filesystem
+ * holding the environment is nearly full is reported as ENOSPC: the user
+ * must free space, not fear for the data (the commit was aborted whole).
+ */
+bool store_env_disk_full(MDB_env *env)
+{
+	struct statvfs sv;
+	int fd;
+
+	if (mdb_env_get_fd(env, &fd) || fstatvfs(fd, &sv))
+		return false;
+	return (uint64_t)sv.f_bavail * sv.f_frsize < STORE_FULL_MARGIN;
+}
 
 /* LMDB code -> positive errno. */
 static int mdb_code_errno(int rc)

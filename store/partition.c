@@ -187,6 +187,8 @@ static int env_write_once(struct store_env *e, struct store_txn *tx, store_txn_f
 	rc = mdb_txn_commit(tx->txn);
 	if (rc == MDB_MAP_FULL)
 		return 1;
+	if (rc == EIO && store_env_disk_full(e->env))
+		rc = ENOSPC;
 	return store_mdb_err(rc, err, "commit");
 }
 

@@ -103,6 +103,8 @@ struct store_txn {
 };
 
 /* errors.c */
+/* True if the filesystem holding env is (nearly) out of space. */
+bool store_env_disk_full(MDB_env *env);
 int store_mdb_errno(int rc);
 int store_mdb_err(int rc, struct ddb_err *err, const char *what);
 int store_sys_err(int code, struct ddb_err *err, const char *what, const char *path);
