@@ -67,6 +67,8 @@ int do_mkdir(struct ddbfs *fs, struct fs_node *n)
 		return refuse(n, EPERM, n->has_sk ? "sort keys name items, which are files"
 				     : "in a hash-only table items are files, not directories");
 	case FS_SCRATCH:
+		if (!n->t && !n->table_name[0] && !strchr(n->path + 1, '/'))
+			return refuse(n, EINVAL, "a table name cannot start with '.'");
 		return scratch_mkdir(fs->scratch, n->path);
 	default:
 		return -EEXIST;

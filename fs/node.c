@@ -97,6 +97,12 @@ int fs_node_resolve(struct ddbfs *fs, const char *path, struct fs_node *n)
 	n->path = path;
 	n->name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	k = split(path, copy, sizeof(copy), comp);
+	if (k == -ENAMETOOLONG) {
+		struct ddb_err err = DDB_ERR_INIT;
+
+		ddb_err_set(&err, ENAMETOOLONG, "a name is over %d bytes", DDB_FILE_NAME_MAX);
+		return fs_report(n, &err);
+	}
 	if (k < 0)
 		return k;
 	if (k == 0) {
