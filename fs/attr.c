@@ -102,7 +102,35 @@ static int getattr_item(struct ddbfs *fs, struct fs_node *n, struct stat *st)
 	rc = store_item_stat(n->t, &n->pk, n->has_sk ? &n->sk : NULL, &meta);
 	if (!rc)
 		fs_fill_file_stat(fs, st, meta.text_len, meta.mtime_ns);
+	if (!rc && n->via_view)
+		st->st_mode = S_IFREG | 0444;
 	return rc;
+}
+
+static int getattr_partition(struct ddbfs *fs, struct fs_node *n, struct stat *st)
+{
+	struct fs_node part = *n;	/* shares n's memory; not released */
+	int rc = store_partition_exists(n->t, &n->pk);
+
+	if (rc == 0)
+		fs_fill_dir_stat(fs, st, table_ns(n));
+	if (rc != -ENOENT)
+		return rc;
+	/* A held (empty) partition directory: its path is the view's first two names. */
+	part.kind = FS_SCRATCH;
+	if (n->kind == FS_VIEW) {
+		char dir[4096];
+		const char *slash = strchr(n->path + 1, '/');
+
+		slash = slash ? strchr(slash + 1, '/') : NULL;
+		if (!slash || (size_t)(slash - n->path) >= sizeof(dir))
+			return -ENOENT;
+		memcpy(dir, n->path, (size_t)(slash - n->path));
+		dir[slash - n->path] = '\0';
+		part.path = dir;
+		return getattr_scratch(fs, &part, st);
+	}
+	return getattr_scratch(fs, &part, st);
 }
 
 int do_getattr(struct ddbfs *fs, struct fs_node *n, struct stat *st)
@@ -124,11 +152,11 @@ int do_getattr(struct ddbfs *fs, struct fs_node *n, struct stat *st)
 	case FS_SCHEMA:
 		return getattr_schema(fs, n, st);
 	case FS_PARTITION:
-		rc = store_partition_exists(n->t, &n->pk);
-		if (rc == 0)
-			fs_fill_dir_stat(fs, st, table_ns(n));
-		if (rc == -ENOENT)
-			rc = getattr_scratch(fs, n, st);
+		return getattr_partition(fs, n, st);
+	case FS_VIEW:
+		rc = getattr_partition(fs, n, st);
+		if (!rc)
+			st->st_mode = S_IFDIR | 0555;
 		return rc;
 	case FS_ITEM:
 		return getattr_item(fs, n, st);

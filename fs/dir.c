@@ -36,6 +36,8 @@ struct batch {
 
 struct fs_dir {
 	struct fs_node node;
+	struct idx_range range;		/* a view's query, resolved once at opendir */
+	bool has_range;
 	char *path;
 	pthread_mutex_t lock;
 	off_t last_off;
@@ -72,6 +74,14 @@ int do_opendir(struct ddbfs *fs, struct fs_node *n, struct fs_dir **out)
 	memset(n, 0, sizeof(*n));
 	n->path = d->path;
 	pthread_mutex_init(&d->lock, NULL);
+	if (d->node.kind == FS_VIEW && d->node.view_complete) {
+		rc = idx_query_range(d->node.t, &d->node.pk, d->node.query, &d->range);
+		if (rc) {
+			do_releasedir(d);
+			return rc;
+		}
+		d->has_range = true;
+	}
 	*out = d;
 	return 0;
 }
@@ -89,6 +99,8 @@ void do_releasedir(struct fs_dir *d)
 		return;
 	batch_release(&d->cur);
 	batch_release(&d->prev);
+	if (d->has_range)
+		idx_range_release(&d->range);
 	fs_node_release(&d->node);
 	pthread_mutex_destroy(&d->lock);
 	free(d->path);
@@ -181,6 +193,8 @@ static void entry_stat(struct listing *l, const struct store_entry *e, bool is_d
 		fs_fill_dir_stat(l->fs, st, created);
 	else
 		fs_fill_file_stat(l->fs, st, e->meta.text_len, e->meta.mtime_ns);
+	if (l->d->node.kind == FS_VIEW)
+		st->st_mode = S_IFREG | 0444;	/* views are read-only */
 }
 
 static void list_keys(struct listing *l, const char *after)
@@ -198,10 +212,13 @@ static void list_keys(struct listing *l, const char *after)
 	struct stat st;
 	int rc;
 
+	if (l->d->has_range && l->d->range.empty)
+		goto out;
 	if (after && ddb_name_to_key(after, type, &after_mem, &after_key, NULL))
 		goto out;	/* cannot happen for names we made; end the phase */
 	rc = store_cursor_open(n->t, table ? STORE_SCAN_TABLE : STORE_SCAN_PARTITION,
-			       table ? NULL : &n->pk, NULL, after ? &after_key : NULL, &c);
+			       table ? NULL : &n->pk, l->d->has_range ? &l->d->range.r : NULL,
+			       after ? &after_key : NULL, &c);
 	while (!rc && (rc = store_cursor_next(c, &e)) == 0) {
 		ddb_buf_reset(&name);
 		if (ddb_name_from_key(&name, &e.key))
@@ -261,6 +278,8 @@ static void list_tables(struct listing *l, const char *after)
 
 static bool has_keys(const struct fs_node *n)
 {
+	if (n->kind == FS_VIEW)
+		return n->view_complete;
 	return n->kind == FS_ROOT || ((n->kind == FS_TABLE || n->kind == FS_PARTITION) &&
 				      n->schema);
 }
@@ -322,7 +341,7 @@ int do_readdir(struct ddbfs *fs, struct fs_dir *d, void *buf, fuse_fill_dir_t fi
 		after = NULL;
 		ph = PH_SCRATCH;
 	}
-	if (ph == PH_SCRATCH && !l.full && !l.rc)
+	if (ph == PH_SCRATCH && !l.full && !l.rc && d->node.kind != FS_VIEW)
 		scratch_list(fs->scratch, d->path, after, scratch_entry, &l);
 	batch_release(&older);
 	pthread_mutex_unlock(&d->lock);

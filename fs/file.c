@@ -257,10 +257,13 @@ int do_open(struct ddbfs *fs, struct fs_node *n, int flags, bool create, struct 
 	struct fs_file *f;
 	int rc;
 
+	if (fs_node_read_only(n) && ((flags & O_ACCMODE) != O_RDONLY || create))
+		return -EROFS;
 	switch (n->kind) {
 	case FS_ROOT:
 	case FS_TABLE:
 	case FS_PARTITION:
+	case FS_VIEW:
 		return create ? -EISDIR : (n->kind == FS_TABLE && !n->t ? -ENOENT : -EISDIR);
 	case FS_ERRORS:
 		if ((flags & O_ACCMODE) != O_RDONLY || create)

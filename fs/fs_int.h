@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "err.h"
 #include "index.h"
+#include "query.h"
 #include "keycodec.h"
 #include "scratch.h"
 #include "store.h"
@@ -44,6 +45,7 @@ enum fs_kind {
 	FS_PARTITION,		/* /T/<pk> of a hash+range table */
 	FS_ITEM,		/* /T/<pk> (hash-only) or /T/<pk>/<sk> */
 	FS_SCRATCH,		/* anything held in memory (scratch.h) */
+	FS_VIEW,		/* a range-query view under a partition (node_view.c) */
 };
 
 struct fs_node {
@@ -56,6 +58,9 @@ struct fs_node {
 	bool has_pk, has_sk;
 	struct ddb_key pk, sk;
 	struct ddb_buf pk_mem, sk_mem;
+	struct idx_query *query;	/* FS_VIEW, and items reached through one; owned */
+	bool view_complete;		/* FS_VIEW: not stopped inside an operator */
+	bool via_view;			/* an item reached through a view: read-only */
 };
 
 /*
@@ -65,6 +70,12 @@ struct fs_node {
  */
 int fs_node_resolve(struct ddbfs *fs, const char *path, struct fs_node *n);
 void fs_node_release(struct fs_node *n);
+/* Views and what is reached through them cannot be written (EROFS). */
+bool fs_node_read_only(const struct fs_node *n);
+
+/* node_view.c: comp[i..k) follow a partition and comp[i] names a view operator. */
+bool fs_is_view_name(const char *name);
+int fs_view_resolve(struct fs_node *n, char **comp, int i, int k);
 /* The path relative to the mount point, for messages ("Books/x"). */
 const char *fs_node_display(const struct fs_node *n);
 

@@ -54,7 +54,7 @@ static int refuse(const struct fs_node *n, int code, const char *why)
 
 int do_mkdir(struct ddbfs *fs, struct fs_node *n)
 {
-	if (fs->read_only)
+	if (fs->read_only || fs_node_read_only(n))
 		return -EROFS;
 	switch (n->kind) {
 	case FS_TABLE:
@@ -94,7 +94,7 @@ static int rmdir_table(struct ddbfs *fs, struct fs_node *n)
 
 int do_rmdir(struct ddbfs *fs, struct fs_node *n)
 {
-	if (fs->read_only)
+	if (fs->read_only || fs_node_read_only(n))
 		return -EROFS;
 	switch (n->kind) {
 	case FS_ROOT:
@@ -143,7 +143,7 @@ static int unlink_item(struct ddbfs *fs, struct fs_node *n)
 
 int do_unlink(struct ddbfs *fs, struct fs_node *n)
 {
-	if (fs->read_only)
+	if (fs->read_only || fs_node_read_only(n))
 		return -EROFS;
 	switch (n->kind) {
 	case FS_ITEM:
@@ -267,7 +267,7 @@ int do_rename(struct ddbfs *fs, struct fs_node *from, struct fs_node *to, unsign
 {
 	struct stat st;
 
-	if (fs->read_only)
+	if (fs->read_only || fs_node_read_only(from) || fs_node_read_only(to))
 		return -EROFS;
 	if (flags & RENAME_EXCHANGE)
 		return -EINVAL;
@@ -317,7 +317,7 @@ out:
 
 int do_truncate(struct ddbfs *fs, struct fs_node *n, off_t size)
 {
-	if (fs->read_only)
+	if (fs->read_only || fs_node_read_only(n))
 		return -EROFS;
 	if (size < 0)
 		return -EINVAL;
@@ -339,7 +339,7 @@ int do_utimens(struct ddbfs *fs, struct fs_node *n, int64_t mtime_ns)
 {
 	struct stat st;
 
-	if (fs->read_only)
+	if (fs->read_only || fs_node_read_only(n))
 		return -EROFS;
 	switch (n->kind) {
 	case FS_ITEM:

@@ -8,12 +8,13 @@
  * scratch until the schema arrives.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "errlog.h"
 #include "fs_int.h"
 #include "name.h"
 
-#define MAX_DEPTH 8
+#define MAX_DEPTH 40	/* views compose: .ge/1900/.lt/2000/.desc/.limit/2/... */
 
 
 struct ddbfs *fs_get(void)
@@ -76,6 +77,8 @@ static int resolve_in_table(struct fs_node *n, char **comp, int k)
 		n->kind = FS_PARTITION;
 		return 0;
 	}
+	if (fs_is_view_name(comp[2]))
+		return fs_view_resolve(n, comp, 2, k);
 	range = ddb_schema_range(n->schema);
 	rc = name_as_key(comp[2], range.type, &n->sk_mem, &n->sk);
 	if (rc <= 0) {
@@ -130,8 +133,18 @@ int fs_node_resolve(struct ddbfs *fs, const char *path, struct fs_node *n)
 	return resolve_in_table(n, comp, k);
 }
 
+bool fs_node_read_only(const struct fs_node *n)
+{
+	return n->kind == FS_VIEW || n->via_view;
+}
+
 void fs_node_release(struct fs_node *n)
 {
+	if (n->query) {
+		idx_query_release(n->query);
+		free(n->query);
+		n->query = NULL;
+	}
 	if (n->t)
 		store_table_put(n->t);
 	n->t = NULL;

@@ -131,7 +131,8 @@ static int ddb_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	if (fs_get()->read_only)
 		return -EROFS;
-	return WITH_NODE(path, n, do_getattr(fs_, &n, &(struct stat){ 0 }));
+	return WITH_NODE(path, n, fs_node_read_only(&n) ? -EROFS
+						 : do_getattr(fs_, &n, &(struct stat){ 0 }));
 }
 
 static int ddb_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
