@@ -192,8 +192,10 @@ static int open_item_for_write(struct fs_file *f, int flags, bool create)
 		return rc;
 	if (rc == 0 && create && (flags & O_EXCL))
 		return -EEXIST;
-	if (rc == -ENOENT && !create)
-		return -ENOENT;
+	/*
+	 * A missing item opened for writing without create: the kernel still
+	 * holds the name from a create whose commit failed.  Writing makes it.
+	 */
 	f->writable = true;
 	f->created = rc == -ENOENT;
 	f->excl = f->created && (flags & O_EXCL);
@@ -224,7 +226,7 @@ static int open_schema(struct fs_file *f, int flags, bool create)
 
 	if (writing && f->fs->read_only)
 		return -EROFS;
-	if (!n->schema && !create)
+	if (!n->schema && !writing)
 		return -ENOENT;
 	if (writing) {
 		f->writable = true;

@@ -66,7 +66,7 @@ static int apply_op(struct fs_node *n, const struct view_op *op, char **val, str
 {
 	struct ddb_buf m1 = DDB_BUF_INIT, m2 = DDB_BUF_INIT;
 	struct ddb_key a, b;
-	uint64_t lim;
+	uint64_t lim = 0;
 	int rc = 0;
 
 	if (!strcmp(op->name, ".desc")) {

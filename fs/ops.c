@@ -35,8 +35,12 @@ static void *ddb_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	/* Open-unlinked files must not be renamed to .fuse_hidden*: that would move items. */
 	cfg->hard_remove = 1;
 	cfg->use_ino = 0;
-	/* Item sizes change on commit (canonical text): let the kernel ask each time. */
-	cfg->entry_timeout = 0;
+	/*
+	 * Names may be cached: a stale one is corrected by the GETATTR that
+	 * attr_timeout 0 forces.  Attributes may not: a commit changes an
+	 * item's size (canonical text) behind the kernel's back.
+	 */
+	cfg->entry_timeout = 1.0;
 	cfg->attr_timeout = 0;
 	cfg->negative_timeout = 0;
 	return fs_get();
