@@ -95,6 +95,8 @@ static int getattr_item(struct ddbfs *fs, struct fs_node *n, struct stat *st)
 	uint64_t size;
 	int rc;
 
+	if (n->view_miss)
+		return -ENOENT;
 	if (fs_open_file_size(fs, n->path, &size)) {
 		fs_fill_file_stat(fs, st, size, fs_now_ns());
 		return 0;

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "errlog.h"
 #include "fs_int.h"
 #include "item.h"
@@ -49,8 +50,12 @@ struct fs_file {
 
 struct fs_open_files {
 	pthread_mutex_t lock;
+	pthread_cond_t changed;		/* a handle committed or went away */
 	struct fs_file *head;
 };
+
+/* How long a reader waits for a truncating or creating close to commit. */
+#define SETTLE_MS 100
 
 int fs_open_files_new(struct fs_open_files **out)
 {
@@ -59,6 +64,7 @@ int fs_open_files_new(struct fs_open_files **out)
 	if (!of)
 		return -ENOMEM;
 	pthread_mutex_init(&of->lock, NULL);
+	pthread_cond_init(&of->changed, NULL);
 	*out = of;
 	return 0;
 }
@@ -66,6 +72,7 @@ int fs_open_files_new(struct fs_open_files **out)
 void fs_open_files_free(struct fs_open_files *of)
 {
 	if (of) {
+		pthread_cond_destroy(&of->changed);
 		pthread_mutex_destroy(&of->lock);
 		free(of);
 	}
@@ -93,6 +100,39 @@ static void registry_remove(struct fs_file *f)
 			break;
 		}
 	}
+	pthread_cond_broadcast(&of->changed);
+	pthread_mutex_unlock(&of->lock);
+}
+
+/* Caller holds of->lock.  A handle that will commit at release, not before. */
+static bool pending_unwritten(struct fs_open_files *of, const char *path)
+{
+	struct fs_file *f;
+	bool yes = false;
+
+	for (f = of->head; f && !yes; f = f->next) {
+		if (strcmp(f->path, path))
+			continue;
+		pthread_mutex_lock(&f->lock);
+		yes = f->gen != f->committed_gen && !f->written && !f->poison;
+		pthread_mutex_unlock(&f->lock);
+	}
+	return yes;
+}
+
+void fs_open_files_settle(struct ddbfs *fs, const char *path)
+{
+	struct fs_open_files *of = fs->open_files;
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += SETTLE_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000;
+	until.tv_nsec %= 1000000000;
+	pthread_mutex_lock(&of->lock);
+	while (pending_unwritten(of, path) &&
+	       pthread_cond_timedwait(&of->changed, &of->lock, &until) == 0)
+		;
 	pthread_mutex_unlock(&of->lock);
 }
 
@@ -181,6 +221,12 @@ static void file_free(struct fs_file *f)
 	free(f);
 }
 
+/* Linux truncates on O_RDONLY|O_TRUNC too: that open changes the file. */
+static bool open_changes(int flags, bool create)
+{
+	return (flags & O_ACCMODE) != O_RDONLY || create || (flags & O_TRUNC);
+}
+
 static int open_item_for_write(struct fs_file *f, int flags, bool create)
 {
 	struct store_item_meta meta;
@@ -211,18 +257,21 @@ static int open_item(struct fs_file *f, int flags, bool create)
 	struct fs_node *n = &f->node;
 	struct store_item_meta meta;
 
-	if ((flags & O_ACCMODE) != O_RDONLY || create) {
+	if (open_changes(flags, create)) {
 		if (f->fs->read_only)
 			return -EROFS;
 		return open_item_for_write(f, flags, create);
 	}
+	if (n->view_miss)
+		return -ENOENT;
+	fs_open_files_settle(f->fs, f->path);
 	return store_item_stat(n->t, &n->pk, n->has_sk ? &n->sk : NULL, &meta);
 }
 
 static int open_schema(struct fs_file *f, int flags, bool create)
 {
 	struct fs_node *n = &f->node;
-	bool writing = (flags & O_ACCMODE) != O_RDONLY || create;
+	bool writing = open_changes(flags, create);
 
 	if (writing && f->fs->read_only)
 		return -EROFS;
@@ -242,7 +291,7 @@ static int open_scratch(struct fs_file *f, int flags, bool create)
 	struct scratch_stat st;
 	int rc;
 
-	if (((flags & O_ACCMODE) != O_RDONLY || create) && f->fs->read_only)
+	if (open_changes(flags, create) && f->fs->read_only)
 		return -EROFS;
 	if (create)
 		return scratch_create(f->fs->scratch, f->path, flags & O_EXCL);
@@ -259,7 +308,7 @@ int do_open(struct ddbfs *fs, struct fs_node *n, int flags, bool create, struct 
 	struct fs_file *f;
 	int rc;
 
-	if (fs_node_read_only(n) && ((flags & O_ACCMODE) != O_RDONLY || create))
+	if (fs_node_read_only(n) && open_changes(flags, create))
 		return -EROFS;
 	switch (n->kind) {
 	case FS_ROOT:
@@ -268,7 +317,7 @@ int do_open(struct ddbfs *fs, struct fs_node *n, int flags, bool create, struct 
 	case FS_VIEW:
 		return create ? -EISDIR : (n->kind == FS_TABLE && !n->t ? -ENOENT : -EISDIR);
 	case FS_ERRORS:
-		if ((flags & O_ACCMODE) != O_RDONLY || create)
+		if (open_changes(flags, create))
 			return -EACCES;
 		break;
 	default:

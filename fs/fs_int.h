@@ -61,6 +61,7 @@ struct fs_node {
 	struct idx_query *query;	/* FS_VIEW, and items reached through one; owned */
 	bool view_complete;		/* FS_VIEW: not stopped inside an operator */
 	bool via_view;			/* an item reached through a view: read-only */
+	bool view_miss;			/* ...that the view does not hold: absent */
 };
 
 /*
@@ -102,6 +103,13 @@ bool fs_open_file_size(struct ddbfs *fs, const char *path, uint64_t *size);
  * written takes the time at its commit.  True if such a handle exists.
  */
 bool fs_open_file_set_mtime(struct ddbfs *fs, const char *path, int64_t mtime_ns);
+/*
+ * `: > item` and `touch new` commit at the final release, which the kernel
+ * sends after close() returns; an open for reading right after waits
+ * (briefly) for such a handle, so it reads what the close made.  Writers
+ * that have written are never waited for, nor is stat.
+ */
+void fs_open_files_settle(struct ddbfs *fs, const char *path);
 int fs_open_files_new(struct fs_open_files **out);
 void fs_open_files_free(struct fs_open_files *of);
 

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "errlog.h"
+#include "flusher.h"
 #include "fs_int.h"
 #include "ops.h"
 #include <fuse_lowlevel.h>
@@ -165,6 +166,7 @@ static int run(struct fuse_args *args, struct cli *cli, struct fuse_cmdline_opts
 	struct store_options so = { .sync = cli->sync, .read_only = cli->read_only };
 	struct ddb_err err = DDB_ERR_INIT;
 	struct ddbfs fs = { .uid = getuid(), .gid = getgid(), .read_only = cli->read_only };
+	struct flusher *flusher = NULL;
 	struct fuse *f;
 	int rc = 1;
 
@@ -188,8 +190,11 @@ static int run(struct fuse_args *args, struct cli *cli, struct fuse_cmdline_opts
 	recover_tables(fs.store);
 	if (fuse_set_signal_handlers(fuse_get_session(f)))
 		goto out_store;
+	if (!cli->sync && !cli->read_only && flusher_start(fs.store, 1000, &flusher))
+		errlog_warn("cannot start the background sync; fsync still syncs");
 	errlog_info("serving %s on %s", datadir, opts->mountpoint);
 	rc = serve(f, opts) ? 1 : 0;
+	flusher_stop(flusher);
 	fuse_remove_signal_handlers(fuse_get_session(f));
 out_store:
 	store_close(fs.store);

@@ -90,17 +90,21 @@ static int apply_op(struct fs_node *n, const struct view_op *op, char **val, str
 	return rc;
 }
 
-/* The last name of a view path: an item of the view, or nothing. */
+/*
+ * The last name of a view path: an item of the view, or a name the view
+ * does not hold, which does not exist but still cannot be written (EROFS).
+ */
 static int resolve_view_item(struct fs_node *n, const char *name)
 {
-	if (name[0] == '.' ||
-	    ddb_name_to_key(name, n->query->type, &n->sk_mem, &n->sk, NULL))
-		return -ENOENT;
-	n->has_sk = true;
-	if (!idx_query_admits(n->query, &n->sk))
-		return -ENOENT;
 	n->kind = FS_ITEM;
 	n->via_view = true;
+	if (name[0] != '.' &&
+	    !ddb_name_to_key(name, n->query->type, &n->sk_mem, &n->sk, NULL)) {
+		n->has_sk = true;
+		n->view_miss = !idx_query_admits(n->query, &n->sk);
+	} else {
+		n->view_miss = true;
+	}
 	return 0;
 }
 
