@@ -99,45 +99,36 @@ void store_cat_rec_release(struct store_cat_rec *rec)
 	rec->schema = NULL;
 }
 
+struct catalog_walk {
+	store_cat_fn fn;
+	void *ctx;
+};
+
+static int catalog_rec(const MDB_val *k, const MDB_val *v, void *ctx, struct ddb_err *err)
+{
+	struct catalog_walk *w = ctx;
+	struct store_cat_rec rec = {0};
+	char *name = strndup(k->mv_data, k->mv_size);
+	int rc;
+
+	if (!name)
+		rc = -ENOMEM;
+	else if (rec_decode(v, &rec))
+		rc = ddb_err_set(err, EIO, "catalog record of table %s is damaged", name);
+	else
+		rc = w->fn(name, &rec, w->ctx, err);
+	store_cat_rec_release(&rec);
+	free(name);
+	return rc;
+}
+
 /* Calls fn for every table the catalog names, in name order. */
 int store_catalog_each(struct store *st, store_cat_fn fn, void *ctx, struct ddb_err *err)
 {
-	struct store_env *e = st->catalog;
-	struct store_cat_rec rec;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	MDB_txn *txn;
-	char *name;
-	int rc, fn_rc = 0, op = MDB_FIRST;
+	struct catalog_walk w = {fn, ctx};
 
-	rc = store_env_read_begin(e, &txn, err);
-	if (rc)
-		return rc;
-	rc = mdb_cursor_open(txn, e->dbi[STORE_CAT_TABLES], &cur);
-	if (rc)
-		goto out_txn;
-	while (!(rc = mdb_cursor_get(cur, &k, &v, op))) {
-		op = MDB_NEXT;
-		name = strndup(k.mv_data, k.mv_size);
-		memset(&rec, 0, sizeof(rec));
-		if (!name)
-			fn_rc = -ENOMEM;
-		else if (rec_decode(&v, &rec))
-			fn_rc =
-			    ddb_err_set(err, EIO, "catalog record of table %s is damaged", name);
-		else
-			fn_rc = fn(name, &rec, ctx, err);
-		store_cat_rec_release(&rec);
-		free(name);
-		if (fn_rc)
-			break;
-	}
-	mdb_cursor_close(cur);
-out_txn:
-	store_env_read_end(e, txn);
-	if (fn_rc)
-		return fn_rc;
-	return rc == MDB_NOTFOUND ? 0 : store_mdb_err(rc, err, "reading the catalog");
+	return store_env_walk(st->catalog, STORE_CAT_TABLES, catalog_rec, &w, "reading the catalog",
+			      err);
 }
 
 int store_catalog_get(struct store_txn *tx, const char *name, struct store_cat_rec *rec)

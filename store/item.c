@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "item.h"
 #include "number.h"
+#include "utf8.h"
 
 /* A top-level B attribute's bytes, decoded once so ddb_item_key_attr can lend them. */
 struct bin_attr {
@@ -505,36 +506,6 @@ static int load(const char *text, size_t len, json_t **out, struct ddb_err *err)
 	return 0;
 }
 
-static bool utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t i = 0, more;
-	unsigned char lo, hi;
-
-	while (i < len) {
-		unsigned char c = s[i++];
-
-		lo = 0x80;
-		hi = 0xbf;
-		if (c < 0x80)
-			continue;
-		if (c >= 0xc2 && c <= 0xdf)
-			more = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			more = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			more = 3;
-		else
-			return false;
-		/* No overlong forms, no surrogates, nothing above U+10FFFF. */
-		lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : lo;
-		hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : hi;
-		for (; more; more--, lo = 0x80, hi = 0xbf)
-			if (i >= len || s[i] < lo || s[i++] > hi)
-				return false;
-	}
-	return true;
-}
-
 static int check_number_key(const struct ddb_key *k, struct ddb_err *err)
 {
 	struct ddb_buf canon = DDB_BUF_INIT;
@@ -554,7 +525,7 @@ int ddb_key_check(const struct ddb_key *k, bool is_sort, struct ddb_err *err)
 	case DDB_TYPE_N:
 		return check_number_key(k, err);
 	case DDB_TYPE_S:
-		if (!utf8_valid(k->data, k->len))
+		if (!ddb_utf8_valid(k->data, k->len))
 			return ddb_err_set(err, EINVAL, "a string key must be valid UTF-8");
 		/* It becomes a file name, which cannot hold a NUL. */
 		if (memchr(k->data, '\0', k->len))

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include "jsonprefix.h"
+#include "utf8.h"
 
 enum {
 	JP_VALUE,	/* a value must follow: the start, after ':' or an array's ',' */
@@ -209,25 +210,11 @@ static void string_done(struct ddb_jsonprefix *p)
 /* Sets up a multi-byte UTF-8 sequence from its lead byte; false if c cannot lead one. */
 static bool utf8_lead(struct ddb_jsonprefix *p, unsigned char c)
 {
-	int more, lo = 0x80, hi = 0xbf;
+	unsigned char lo, hi;
+	int more = ddb_utf8_lead(c, &lo, &hi);
 
-	if (c >= 0xc2 && c <= 0xdf)
-		more = 1;
-	else if (c >= 0xe0 && c <= 0xef)
-		more = 2;
-	else if (c >= 0xf0 && c <= 0xf4)
-		more = 3;
-	else
+	if (!more)
 		return false;
-	/* Narrow the second byte's range: no overlong forms, surrogates or > U+10FFFF. */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
 	p->sub = more | lo << 8 | hi << 16;
 	return true;
 }
@@ -241,7 +228,7 @@ static int step_utf8(struct ddb_jsonprefix *p, unsigned char c, struct ddb_err *
 	if (--more == 0)
 		p->state = JP_STR | (p->state & JP_KEY);
 	else
-		p->sub = more | 0x80 << 8 | 0xbf << 16;
+		p->sub = more | DDB_UTF8_CONT_LO << 8 | DDB_UTF8_CONT_HI << 16;
 	return 0;
 }
 

@@ -150,5 +150,9 @@ int store_items_key(struct ddb_buf *key, const struct ddb_key *pk, const struct 
 		    bool has_range);
 bool store_rec_parse(const MDB_val *v, struct store_rec_hdr *h, const uint8_t **pk,
 		     const uint8_t **sk, const char **text);
+/* Every record of one database, in key order, in one read transaction. */
+typedef int (*store_walk_fn)(const MDB_val *k, const MDB_val *v, void *ctx, struct ddb_err *err);
+int store_env_walk(struct store_env *e, unsigned dbi, store_walk_fn fn, void *ctx, const char *what,
+		   struct ddb_err *err);
 
 #endif

@@ -318,25 +318,43 @@ out_keys:
 	return rc;
 }
 
+/*
+ * Finds an existing item of this transaction for a change: its keys (which
+ * the caller releases), its partition's figures, its header and its text,
+ * borrowed from the map.  -ENOENT if there is no such item.
+ */
+static int txn_item_find(struct store_txn *tx, const struct ddb_key *pk, const struct ddb_key *sk,
+			 struct item_keys *k, struct store_pmeta *m, struct store_rec_hdr *h,
+			 const char **text)
+{
+	MDB_val v;
+	int rc;
+
+	rc = txn_keys(tx, pk, sk, k);
+	if (rc)
+		return rc;
+	rc = meta_get(tx, m);
+	if (!rc)
+		rc = rec_lookup(tx->txn, tx->env, k, &v, h, text);
+	if (rc) {
+		keys_release(k);
+		return rc == 1 ? -ENOENT : store_txn_check(tx, rc);
+	}
+	return 0;
+}
+
 int store_txn_item_del(struct store_txn *tx, const struct ddb_key *pk, const struct ddb_key *sk)
 {
 	struct store_rec_hdr h;
 	struct store_pmeta m;
 	struct item_keys k;
 	const char *text;
-	MDB_val key, v;
+	MDB_val key;
 	int rc;
 
-	rc = txn_keys(tx, pk, sk, &k);
+	rc = txn_item_find(tx, pk, sk, &k, &m, &h, &text);
 	if (rc)
 		return rc;
-	rc = meta_get(tx, &m);
-	if (!rc)
-		rc = rec_lookup(tx->txn, tx->env, &k, &v, &h, &text);
-	if (rc) {
-		rc = rc == 1 ? -ENOENT : store_txn_check(tx, rc);
-		goto out_keys;
-	}
 	key.mv_size = k.key.len;
 	key.mv_data = k.key.data;
 	rc = store_txn_check(tx, mdb_del(tx->txn, tx->env->dbi[STORE_ITEMS], &key, NULL));
@@ -347,7 +365,6 @@ int store_txn_item_del(struct store_txn *tx, const struct ddb_key *pk, const str
 		rc = parts_adjust(tx, &k, -1);
 	if (!rc)
 		rc = meta_put(tx, &m);
-out_keys:
 	keys_release(&k);
 	return rc;
 }
@@ -360,19 +377,11 @@ int store_txn_item_set_mtime(struct store_txn *tx, const struct ddb_key *pk,
 	struct item_keys k;
 	const char *text;
 	char *copy = NULL;
-	MDB_val v;
 	int rc;
 
-	rc = txn_keys(tx, pk, sk, &k);
+	rc = txn_item_find(tx, pk, sk, &k, &m, &h, &text);
 	if (rc)
 		return rc;
-	rc = meta_get(tx, &m);
-	if (!rc)
-		rc = rec_lookup(tx->txn, tx->env, &k, &v, &h, &text);
-	if (rc) {
-		rc = rc == 1 ? -ENOENT : store_txn_check(tx, rc);
-		goto out_keys;
-	}
 	/* The put may overwrite the page the old text lives in: copy it first. */
 	copy = malloc(h.text_len + 1);
 	if (!copy) {
@@ -417,28 +426,29 @@ int store_txn_journal_del(struct store_txn *tx, uint64_t id)
 	return store_txn_check(tx, mdb_del(tx->txn, tx->env->dbi[STORE_JOURNAL], &k, NULL));
 }
 
-static int journal_walk(struct store_env *e, store_journal_fn fn, void *ctx)
+/*
+ * Calls fn on every record of e's database dbi, in key order, in one read
+ * transaction, until fn returns non-zero.  Returns fn's non-zero value, 0
+ * at the end, or the negative errno of an LMDB failure, with a sentence
+ * saying it happened while `what`.
+ */
+int store_env_walk(struct store_env *e, unsigned dbi, store_walk_fn fn, void *ctx, const char *what,
+		   struct ddb_err *err)
 {
 	MDB_cursor *cur;
 	MDB_txn *txn;
 	MDB_val k, v;
-	uint64_t be;
 	int rc, fn_rc = 0, op = MDB_FIRST;
 
-	rc = store_env_read_begin(e, &txn, NULL);
+	rc = store_env_read_begin(e, &txn, err);
 	if (rc)
 		return rc;
-	rc = mdb_cursor_open(txn, e->dbi[STORE_JOURNAL], &cur);
+	rc = mdb_cursor_open(txn, e->dbi[dbi], &cur);
 	if (rc)
 		goto out_txn;
 	while (!(rc = mdb_cursor_get(cur, &k, &v, op))) {
 		op = MDB_NEXT;
-		if (k.mv_size != sizeof(be)) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		memcpy(&be, k.mv_data, sizeof(be));
-		fn_rc = fn(v.mv_data, v.mv_size, be64toh(be), ctx);
+		fn_rc = fn(&k, &v, ctx, err);
 		if (fn_rc)
 			break;
 	}
@@ -447,11 +457,28 @@ out_txn:
 	store_env_read_end(e, txn);
 	if (fn_rc)
 		return fn_rc;
-	return rc == MDB_NOTFOUND ? 0 : store_mdb_errno(rc);
+	return rc == MDB_NOTFOUND ? 0 : store_mdb_err(rc, err, what);
+}
+
+struct journal_walk {
+	store_journal_fn fn;
+	void *ctx;
+};
+
+static int journal_rec(const MDB_val *k, const MDB_val *v, void *ctx, struct ddb_err *err)
+{
+	struct journal_walk *w = ctx;
+	uint64_t be;
+
+	if (k->mv_size != sizeof(be))
+		return store_mdb_errno(MDB_CORRUPTED);
+	memcpy(&be, k->mv_data, sizeof(be));
+	return w->fn(v->mv_data, v->mv_size, be64toh(be), w->ctx);
 }
 
 int store_journal_each(struct store_table *t, store_journal_fn fn, void *ctx)
 {
+	struct journal_walk w = {fn, ctx};
 	unsigned i, n;
 	int rc = 0;
 
@@ -459,7 +486,8 @@ int store_journal_each(struct store_table *t, store_journal_fn fn, void *ctx)
 	n = t->nenv;
 	pthread_mutex_unlock(&t->lock);
 	for (i = 0; i < n && !rc; i++)
-		rc = journal_walk(t->envs[i], fn, ctx);
+		rc = store_env_walk(t->envs[i], STORE_JOURNAL, journal_rec, &w,
+				    "reading the journal", NULL);
 	return rc;
 }
 

@@ -5,7 +5,6 @@
  * the previous data intact, and later writes work.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <lmdb.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <cmocka.h>
 #include "store.h"
+#include "store_fixture.h"
 
 int __real_mdb_txn_commit(MDB_txn *txn);
 int __real_mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data, unsigned flags);
@@ -72,7 +71,7 @@ static void arm(struct fault *f, int rc, int skip, int times)
 }
 
 struct fixture {
-	char dir[64];
+	char dir[FIXTURE_DIR_MAX];
 	struct store *st;
 	struct store_table *t;
 };
@@ -83,25 +82,15 @@ static const char *const schema =
     "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},"
     "{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"}],\"Partitions\":2}";
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static int setup(void **state)
 {
-	struct store_options opt = {false, false};
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct ddb_err err = DDB_ERR_INIT;
 
 	arm(&commit_fault, 0, 0, 0);
 	arm(&put_fault, 0, 0, 0);
-	strcpy(f->dir, "/tmp/ddbfs-fault-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &opt, &f->st, &err), 0);
-	assert_int_equal(store_table_create(f->st, "Books", &err), 0);
-	assert_int_equal(store_table_get(f->st, "Books", &f->t), 0);
-	assert_int_equal(store_table_set_schema(f->t, schema, strlen(schema), &err), 0);
+	fixture_dir_make(f->dir, "fault");
+	f->st = fixture_store_open(f->dir, false);
+	f->t = fixture_table_make(f->st, "Books", schema);
 	*state = f;
 	return 0;
 }
@@ -114,7 +103,7 @@ static int teardown(void **state)
 	arm(&put_fault, 0, 0, 0);
 	store_table_put(f->t);
 	store_close(f->st);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_dir_remove(f->dir);
 	free(f);
 	return 0;
 }

@@ -4,7 +4,6 @@
  * a key; and over-long keys (shortened in LMDB) listed in their true order.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,29 +11,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <cmocka.h>
 #include "store.h"
+#include "store_fixture.h"
 
 struct fixture {
-	char dir[64];
+	char dir[FIXTURE_DIR_MAX];
 	struct store *st;
 };
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static int setup(void **state)
 {
-	struct store_options opt = {false, false};
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	strcpy(f->dir, "/tmp/ddbfs-cursor-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &opt, &f->st, NULL), 0);
+	fixture_dir_make(f->dir, "cursor");
+	f->st = fixture_store_open(f->dir, false);
 	*state = f;
 	return 0;
 }
@@ -44,7 +35,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	store_close(f->st);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_dir_remove(f->dir);
 	free(f);
 	return 0;
 }
@@ -53,8 +44,6 @@ static int teardown(void **state)
 static struct store_table *make_table(struct fixture *f, const char *ht, const char *rt,
 				      int partitions)
 {
-	struct ddb_err err = DDB_ERR_INIT;
-	struct store_table *t;
 	char json[1024];
 
 	if (rt)
@@ -71,11 +60,7 @@ static struct store_table *make_table(struct fixture *f, const char *ht, const c
 			 "\"AttributeDefinitions\":[{\"AttributeName\":\"h\",\"AttributeType\":"
 			 "\"%s\"}],\"Partitions\":%d}",
 			 ht, partitions);
-	assert_int_equal(store_table_create(f->st, "Tbl", &err), 0);
-	assert_int_equal(store_table_get(f->st, "Tbl", &t), 0);
-	if (store_table_set_schema(t, json, strlen(json), &err))
-		fail_msg("set_schema: %s", err.text);
-	return t;
+	return fixture_table_make(f->st, "Tbl", json);
 }
 
 struct put_ctx {

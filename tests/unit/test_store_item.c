@@ -17,7 +17,6 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +25,7 @@
 #include "item.h"
 #include "jsonprefix.h"
 #include "schema.h"
-
-#define CASES DDB_CASES_DIR "/item"
+#include "cases.h"
 
 static const char SCHEMA[] = "{\"AttributeDefinitions\": ["
 			     " {\"AttributeName\": \"pk\", \"AttributeType\": \"S\"},"
@@ -85,53 +83,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static bool read_file(const char *dir, const char *name, struct ddb_buf *out)
-{
-	char path[1024], chunk[4096];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f)
-		return false;
-	ddb_buf_reset(out);
-	assert_int_equal(ddb_buf_add(out, "", 0), 0);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		assert_int_equal(ddb_buf_add(out, chunk, n), 0);
-	fclose(f);
-	return true;
-}
-
-static void chomp(struct ddb_buf *b)
-{
-	while (b->len && (b->data[b->len - 1] == '\n'))
-		ddb_buf_setlen(b, b->len - 1);
-}
-
-typedef void (*case_fn)(const char *dir, const char *name);
-
-static int for_each_case(const char *kind, case_fn fn)
-{
-	char dir[1024], sub[2048];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	snprintf(dir, sizeof(dir), "%s/%s", CASES, kind);
-	d = opendir(dir);
-	assert_non_null(d);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		fn(sub, de->d_name);
-		n++;
-	}
-	closedir(d);
-	return n;
-}
-
 static int parse(const char *text, size_t len, struct ddb_item **out, struct ddb_err *err)
 {
 	return ddb_item_parse(text, len, fx.s, &PK, &SK, out, err);
@@ -158,8 +109,8 @@ static void one_valid(const char *dir, const char *name)
 	const char *text;
 	size_t len;
 
-	assert_true(read_file(dir, "input.json", &in));
-	assert_true(read_file(dir, "expected.txt", &want));
+	assert_true(case_read_file(dir, "input.json", &in));
+	assert_true(case_read_file(dir, "expected.txt", &want));
 	if (parse(in.data, in.len, &it, &err)) {
 		print_error("%s: refused: %s\n", name, err.text);
 		fail();
@@ -192,14 +143,14 @@ static int errno_named(const char *name)
 
 static void one_invalid(const char *dir, const char *name)
 {
-	struct ddb_buf in = DDB_BUF_INIT, code = DDB_BUF_INIT, msg = DDB_BUF_INIT;
+	struct ddb_buf in = DDB_BUF_INIT, code = DDB_BUF_INIT;
 	struct ddb_err err = DDB_ERR_INIT;
 	struct ddb_item *it = NULL;
 	int want, rc;
 
-	assert_true(read_file(dir, "input.json", &in));
-	assert_true(read_file(dir, "errno", &code));
-	chomp(&code);
+	assert_true(case_read_file(dir, "input.json", &in));
+	assert_true(case_read_file(dir, "errno", &code));
+	case_chomp(&code);
 	want = errno_named(code.data);
 	assert_true(want > 0);
 	rc = parse(in.data, in.len, &it, &err);
@@ -208,26 +159,19 @@ static void one_invalid(const char *dir, const char *name)
 		fail();
 	}
 	assert_null(it);
-	if (read_file(dir, "message", &msg)) {
-		chomp(&msg);
-		if (strcmp(err.text, msg.data)) {
-			print_error("%s: '%s', want '%s'\n", name, err.text, msg.data);
-			fail();
-		}
-	}
+	case_check_message(dir, name, err.text);
 	ddb_buf_release(&in);
 	ddb_buf_release(&code);
-	ddb_buf_release(&msg);
 }
 
 static void test_valid_cases(void **state)
 {
-	assert_true(for_each_case("valid", one_valid) >= 20);
+	assert_true(cases_for_each("item/valid", one_valid) >= 20);
 }
 
 static void test_invalid_cases(void **state)
 {
-	assert_true(for_each_case("invalid", one_invalid) >= 60);
+	assert_true(cases_for_each("item/invalid", one_invalid) >= 60);
 }
 
 /* An item holding attribute "a" as the S value of n copies of c. */

@@ -14,7 +14,6 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,32 +21,13 @@
 #include <jansson.h>
 #include "buf.h"
 #include "jsonprefix.h"
-
-#define CASES DDB_CASES_DIR "/jsonprefix"
+#include "cases.h"
 
 struct verdict {
 	int rc;
 	bool complete;
 	char text[DDB_ERR_TEXT_MAX];
 };
-
-static bool read_file(const char *dir, const char *name, struct ddb_buf *out)
-{
-	char path[1024], chunk[4096];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f)
-		return false;
-	ddb_buf_reset(out);
-	assert_int_equal(ddb_buf_add(out, "", 0), 0);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		assert_int_equal(ddb_buf_add(out, chunk, n), 0);
-	fclose(f);
-	return true;
-}
 
 /* Feeds text in pieces cut at the given offsets (ascending, within len). */
 static void feed_cut(const char *text, size_t len, const size_t *cuts, size_t ncut,
@@ -122,37 +102,12 @@ static bool jansson_accepts(const char *text, size_t len)
 	return j != NULL;
 }
 
-typedef void (*case_fn)(const char *dir, const char *name);
-
-static int for_each_case(const char *kind, case_fn fn)
-{
-	char dir[1024];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	snprintf(dir, sizeof(dir), "%s/%s", CASES, kind);
-	d = opendir(dir);
-	assert_non_null(d);
-	while ((de = readdir(d))) {
-		char sub[2048];
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		fn(sub, de->d_name);
-		n++;
-	}
-	closedir(d);
-	return n;
-}
-
 static void one_complete(const char *dir, const char *name)
 {
 	struct ddb_buf in = DDB_BUF_INIT;
 	struct verdict v;
 
-	assert_true(read_file(dir, "input", &in));
+	assert_true(case_read_file(dir, "input", &in));
 	check_splits(in.data, in.len, name, &v);
 	if (v.rc || !v.complete) {
 		print_error("%s: rc %d complete %d: %s\n", name, v.rc, v.complete, v.text);
@@ -171,8 +126,8 @@ static void one_unfinished(const char *dir, const char *name)
 	struct ddb_buf in = DDB_BUF_INIT, rest = DDB_BUF_INIT;
 	struct verdict v;
 
-	assert_true(read_file(dir, "input", &in));
-	assert_true(read_file(dir, "rest", &rest));
+	assert_true(case_read_file(dir, "input", &in));
+	assert_true(case_read_file(dir, "rest", &rest));
 	check_splits(in.data, in.len, name, &v);
 	if (v.rc || v.complete) {
 		print_error("%s: rc %d complete %d: %s\n", name, v.rc, v.complete, v.text);
@@ -196,8 +151,8 @@ static void one_invalid(const char *dir, const char *name)
 	struct verdict v;
 	size_t at;
 
-	assert_true(read_file(dir, "input", &in));
-	assert_true(read_file(dir, "byte", &byte));
+	assert_true(case_read_file(dir, "input", &in));
+	assert_true(case_read_file(dir, "byte", &byte));
 	at = strtoul(byte.data, NULL, 10);
 	snprintf(want, sizeof(want), "invalid JSON at byte %zu: ", at);
 	check_splits(in.data, in.len, name, &v);
@@ -217,17 +172,17 @@ static void one_invalid(const char *dir, const char *name)
 
 static void test_complete_cases(void **state)
 {
-	assert_true(for_each_case("complete", one_complete) > 10);
+	assert_true(cases_for_each("jsonprefix/complete", one_complete) > 10);
 }
 
 static void test_unfinished_cases(void **state)
 {
-	assert_true(for_each_case("unfinished", one_unfinished) > 10);
+	assert_true(cases_for_each("jsonprefix/unfinished", one_unfinished) > 10);
 }
 
 static void test_invalid_cases(void **state)
 {
-	assert_true(for_each_case("invalid", one_invalid) > 10);
+	assert_true(cases_for_each("jsonprefix/invalid", one_invalid) > 10);
 }
 
 static void test_error_text(void **state)

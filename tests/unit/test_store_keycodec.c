@@ -2,10 +2,9 @@
  * test_store_keycodec.c - the key encoding: order, round trip,
  * self-delimitation, shortened parts, the on-disk byte layout and hashes.
  *
- * Values in increasing key order come from tests/cases/order/{n,s,b}.txt.
- * Case files: '#' starts a comment line, fields are separated by a TAB, and
- * inside a field \\ is a backslash, \t a tab, \n a newline, \xHH a byte and
- * \_ nothing.  n.txt holds numbers in any accepted form, b.txt base64url.
+ * Values in increasing key order come from tests/cases/order/{n,s,b}.txt
+ * (format: support/cases.h).  n.txt holds numbers in any accepted form,
+ * b.txt base64url.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -21,131 +20,7 @@
 #include "hash.h"
 #include "keycodec.h"
 #include "number.h"
-
-#define CASE_FIELDS_MAX 3
-
-struct case_line {
-	char where[128];
-	int nf;
-	struct ddb_buf f[CASE_FIELDS_MAX];
-};
-
-struct cases {
-	size_t n;
-	struct case_line *v;
-};
-
-static int case_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static bool case_unescape(struct ddb_buf *out, const char *s, size_t len)
-{
-	size_t i;
-	int hi, lo;
-
-	assert_int_equal(ddb_buf_add(out, "", 0), 0);
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (c == '\\') {
-			if (++i == len)
-				return false;
-			switch (s[i]) {
-			case '\\':
-				break;
-			case 't':
-				c = '\t';
-				break;
-			case 'n':
-				c = '\n';
-				break;
-			case '_':
-				continue;
-			case 'x':
-				if (i + 2 >= len)
-					return false;
-				hi = case_hex(s[i + 1]);
-				lo = case_hex(s[i + 2]);
-				if (hi < 0 || lo < 0)
-					return false;
-				c = (char)(hi << 4 | lo);
-				i += 2;
-				break;
-			default:
-				return false;
-			}
-		}
-		assert_int_equal(ddb_buf_addch(out, c), 0);
-	}
-	return true;
-}
-
-static void case_split(struct case_line *cl, const char *line, size_t len)
-{
-	size_t start = 0, i;
-
-	for (i = 0; i <= len; i++) {
-		if (i < len && line[i] != '\t')
-			continue;
-		if (cl->nf == CASE_FIELDS_MAX)
-			fail_msg("%s: too many fields", cl->where);
-		if (!case_unescape(&cl->f[cl->nf++], line + start, i - start))
-			fail_msg("%s: bad escape", cl->where);
-		start = i + 1;
-	}
-}
-
-static void cases_load(struct cases *c, const char *rel)
-{
-	char path[512], *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int lineno = 0;
-	FILE *f;
-
-	memset(c, 0, sizeof(*c));
-	snprintf(path, sizeof(path), "%s/%s", DDB_CASES_DIR, rel);
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		struct case_line *cl;
-
-		lineno++;
-		if (n && line[n - 1] == '\n')
-			line[--n] = '\0';
-		if (n == 0 || line[0] == '#')
-			continue;
-		c->v = realloc(c->v, (c->n + 1) * sizeof(*c->v));
-		assert_non_null(c->v);
-		cl = &c->v[c->n++];
-		memset(cl, 0, sizeof(*cl));
-		snprintf(cl->where, sizeof(cl->where), "%s:%d", rel, lineno);
-		case_split(cl, line, (size_t)n);
-	}
-	free(line);
-	fclose(f);
-	assert_true(c->n > 0);
-}
-
-static void cases_free(struct cases *c)
-{
-	size_t i;
-	int j;
-
-	for (i = 0; i < c->n; i++)
-		for (j = 0; j < c->v[i].nf; j++)
-			ddb_buf_release(&c->v[i].f[j]);
-	free(c->v);
-}
+#include "cases.h"
 
 /* Key values of one type, in the order of their case file, with their encodings. */
 struct ordered {

@@ -12,7 +12,6 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,56 +19,9 @@
 #include <jansson.h>
 #include "buf.h"
 #include "schema.h"
+#include "cases.h"
 
-#define CASES DDB_CASES_DIR "/schema"
 #define NOW 1795278319123LL /* 2026-11-21T16:25:19.123000+00:00 */
-
-static bool read_file(const char *dir, const char *name, struct ddb_buf *out)
-{
-	char path[1024], chunk[4096];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f)
-		return false;
-	ddb_buf_reset(out);
-	assert_int_equal(ddb_buf_add(out, "", 0), 0);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		assert_int_equal(ddb_buf_add(out, chunk, n), 0);
-	fclose(f);
-	return true;
-}
-
-static void chomp(struct ddb_buf *b)
-{
-	while (b->len && b->data[b->len - 1] == '\n')
-		ddb_buf_setlen(b, b->len - 1);
-}
-
-typedef void (*case_fn)(const char *dir, const char *name);
-
-static int for_each_case(const char *kind, case_fn fn)
-{
-	char dir[1024], sub[2048];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	snprintf(dir, sizeof(dir), "%s/%s", CASES, kind);
-	d = opendir(dir);
-	assert_non_null(d);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		fn(sub, de->d_name);
-		n++;
-	}
-	closedir(d);
-	return n;
-}
 
 static struct ddb_schema *parse_ok(const char *text, size_t len, const char *what)
 {
@@ -119,9 +71,9 @@ static void one_valid(const char *dir, const char *name)
 	struct ddb_buf in = DDB_BUF_INIT, want = DDB_BUF_INIT, got = DDB_BUF_INIT;
 	struct ddb_schema *s;
 
-	assert_true(read_file(dir, "input.json", &in));
-	assert_true(read_file(dir, "expected.json", &want));
-	chomp(&want);
+	assert_true(case_read_file(dir, "input.json", &in));
+	assert_true(case_read_file(dir, "expected.json", &want));
+	case_chomp(&want);
 	s = parse_ok(in.data, in.len, name);
 	assert_int_equal(ddb_schema_to_json(s, &got), 0);
 	if (strcmp(got.data, want.data)) {
@@ -137,37 +89,30 @@ static void one_valid(const char *dir, const char *name)
 
 static void one_invalid(const char *dir, const char *name)
 {
-	struct ddb_buf in = DDB_BUF_INIT, msg = DDB_BUF_INIT;
+	struct ddb_buf in = DDB_BUF_INIT;
 	struct ddb_err err = DDB_ERR_INIT;
 	struct ddb_schema *s = NULL;
 	int rc;
 
-	assert_true(read_file(dir, "input.json", &in));
+	assert_true(case_read_file(dir, "input.json", &in));
 	rc = ddb_schema_parse(in.data, in.len, "Books", NOW, &s, &err);
 	if (rc != -EINVAL || err.code != EINVAL || !err.text[0]) {
 		print_error("%s: rc %d '%s'\n", name, rc, err.text);
 		fail();
 	}
 	assert_null(s);
-	if (read_file(dir, "message", &msg)) {
-		chomp(&msg);
-		if (strcmp(err.text, msg.data)) {
-			print_error("%s: '%s', want '%s'\n", name, err.text, msg.data);
-			fail();
-		}
-	}
+	case_check_message(dir, name, err.text);
 	ddb_buf_release(&in);
-	ddb_buf_release(&msg);
 }
 
 static void test_valid_cases(void **state)
 {
-	assert_true(for_each_case("valid", one_valid) >= 10);
+	assert_true(cases_for_each("schema/valid", one_valid) >= 10);
 }
 
 static void test_invalid_cases(void **state)
 {
-	assert_true(for_each_case("invalid", one_invalid) >= 40);
+	assert_true(cases_for_each("schema/invalid", one_invalid) >= 40);
 }
 
 #define BASE_ATTRS                                                                                 \

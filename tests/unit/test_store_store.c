@@ -4,7 +4,6 @@
  * offsets, persistence, locking, dropping, read-only mode and map growth.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,9 +16,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "store.h"
+#include "store_fixture.h"
 
 struct fixture {
-	char dir[64];
+	char dir[FIXTURE_DIR_MAX];
 	struct store *st;
 	int lock_fd;
 };
@@ -35,30 +35,14 @@ static const char *const schema_h =
     "\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
     "\"Partitions\":3}";
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void fx_open(struct fixture *f, bool read_only)
-{
-	struct store_options opt = {false, read_only};
-	struct ddb_err err = DDB_ERR_INIT;
-	int rc = store_open(f->dir, &opt, &f->st, &err);
-
-	if (rc)
-		fail_msg("store_open: %d %s", rc, err.text);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct ddb_err err = DDB_ERR_INIT;
 
-	strcpy(f->dir, "/tmp/ddbfs-store-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	fixture_dir_make(f->dir, "store");
 	assert_int_equal(store_lock_datadir(f->dir, &f->lock_fd, &err), 0);
-	fx_open(f, false);
+	f->st = fixture_store_open(f->dir, false);
 	*state = f;
 	return 0;
 }
@@ -69,7 +53,7 @@ static int teardown(void **state)
 
 	store_close(f->st);
 	close(f->lock_fd);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_dir_remove(f->dir);
 	free(f);
 	return 0;
 }
@@ -78,19 +62,7 @@ static void fx_reopen(struct fixture *f, bool read_only)
 {
 	store_close(f->st);
 	f->st = NULL;
-	fx_open(f, read_only);
-}
-
-static struct store_table *make_table(struct fixture *f, const char *name, const char *schema)
-{
-	struct ddb_err err = DDB_ERR_INIT;
-	struct store_table *t;
-
-	assert_int_equal(store_table_create(f->st, name, &err), 0);
-	assert_int_equal(store_table_get(f->st, name, &t), 0);
-	if (schema && store_table_set_schema(t, schema, strlen(schema), &err))
-		fail_msg("set_schema: %s", err.text);
-	return t;
+	f->st = fixture_store_open(f->dir, read_only);
 }
 
 struct put_ctx {
@@ -214,8 +186,8 @@ static void test_rename_replace(void **state)
 {
 	struct fixture *f = *state;
 	struct ddb_err err = DDB_ERR_INIT;
-	struct store_table *a = make_table(f, "Aaa", schema_hr);
-	struct store_table *b = make_table(f, "Bbb", schema_hr);
+	struct store_table *a = fixture_table_make(f->st, "Aaa", schema_hr);
+	struct store_table *b = fixture_table_make(f->st, "Bbb", schema_hr);
 	struct store_table *c;
 
 	assert_int_equal(put(a, "x", "1", "a\n", 10), 0);
@@ -245,7 +217,7 @@ static void test_schema(void **state)
 {
 	struct fixture *f = *state;
 	struct ddb_err err = DDB_ERR_INIT;
-	struct store_table *t = make_table(f, "Books", NULL);
+	struct store_table *t = fixture_table_make(f->st, "Books", NULL);
 	const struct ddb_schema *s1;
 	struct ddb_buf d = DDB_BUF_INIT;
 
@@ -277,7 +249,7 @@ static void test_schema(void **state)
 static void test_put_get_delete(void **state)
 {
 	struct fixture *f = *state;
-	struct store_table *t = make_table(f, "Books", schema_hr);
+	struct store_table *t = fixture_table_make(f->st, "Books", schema_hr);
 	struct ddb_key pk = {DDB_TYPE_S, "moby", 4}, sk = {DDB_TYPE_N, "1851", 4};
 	struct store_item_meta m;
 	char *text;
@@ -320,7 +292,7 @@ static void test_put_get_delete(void **state)
 static void test_hash_only(void **state)
 {
 	struct fixture *f = *state;
-	struct store_table *t = make_table(f, "Users", schema_h);
+	struct store_table *t = fixture_table_make(f->st, "Users", schema_h);
 	struct ddb_key pk = {DDB_TYPE_S, "u1", 2};
 	struct store_item_meta m;
 	char *text;
@@ -342,7 +314,7 @@ static void test_hash_only(void **state)
 static void test_read_offsets(void **state)
 {
 	struct fixture *f = *state;
-	struct store_table *t = make_table(f, "Books", schema_hr);
+	struct store_table *t = fixture_table_make(f->st, "Books", schema_hr);
 	struct ddb_key pk = {DDB_TYPE_S, "p", 1}, sk = {DDB_TYPE_N, "7", 1};
 	struct store_item_meta m;
 	char buf[16];
@@ -379,7 +351,7 @@ static int mtime_fn(struct store_txn *txn, void *arg, struct ddb_err *err)
 static void test_set_mtime(void **state)
 {
 	struct fixture *f = *state;
-	struct store_table *t = make_table(f, "Books", schema_hr);
+	struct store_table *t = fixture_table_make(f->st, "Books", schema_hr);
 	struct ddb_key pk = {DDB_TYPE_S, "p", 1}, sk = {DDB_TYPE_N, "7", 1};
 	struct ddb_key other = {DDB_TYPE_N, "8", 1};
 	struct mtime_ctx c = {&pk, &sk, {0}};
@@ -410,7 +382,7 @@ static int failing_fn(struct store_txn *txn, void *arg, struct ddb_err *err)
 static void test_fn_error_aborts(void **state)
 {
 	struct fixture *f = *state;
-	struct store_table *t = make_table(f, "Books", schema_hr);
+	struct store_table *t = fixture_table_make(f->st, "Books", schema_hr);
 	struct ddb_key pk = {DDB_TYPE_S, "p", 1}, sk = {DDB_TYPE_N, "1", 1};
 	struct put_ctx c = {&pk, &sk, "x\n", 2, 2, 0, false};
 	struct ddb_err err = DDB_ERR_INIT;
@@ -455,7 +427,7 @@ static int journal_count(const void *rec, size_t len, uint64_t id, void *arg)
 static void test_journal(void **state)
 {
 	struct fixture *f = *state;
-	struct store_table *t = make_table(f, "Books", schema_hr);
+	struct store_table *t = fixture_table_make(f->st, "Books", schema_hr);
 	struct ddb_key pk = {DDB_TYPE_S, "p", 1};
 	struct journal_ctx c = {&pk, 0, 0, {0}};
 
@@ -478,7 +450,7 @@ static void test_journal(void **state)
 static void test_persistence(void **state)
 {
 	struct fixture *f = *state;
-	struct store_table *t = make_table(f, "Books", schema_hr);
+	struct store_table *t = fixture_table_make(f->st, "Books", schema_hr);
 	struct ddb_key pk = {DDB_TYPE_S, "a", 1}, sk = {DDB_TYPE_N, "2", 1};
 	struct store_item_meta m;
 	char *text;
@@ -517,8 +489,8 @@ static void test_drop_files(void **state)
 {
 	struct fixture *f = *state;
 	struct ddb_err err = DDB_ERR_INIT;
-	struct store_table *t = make_table(f, "Books", schema_hr);
-	struct store_table *u = make_table(f, "Other", schema_h);
+	struct store_table *t = fixture_table_make(f->st, "Books", schema_hr);
+	struct store_table *u = fixture_table_make(f->st, "Other", schema_h);
 	char path[256];
 
 	assert_true(exists(f->dir, "tables/1/p00/data.mdb"));
@@ -542,7 +514,7 @@ static void test_drop_files(void **state)
 	assert_false(exists(f->dir, "tables/77"));
 	assert_true(exists(f->dir, "tables/2/p00/data.mdb"));
 	/* Ids are not reused. */
-	t = make_table(f, "Books", schema_hr);
+	t = fixture_table_make(f->st, "Books", schema_hr);
 	assert_true(exists(f->dir, "tables/3/p00/data.mdb"));
 	store_table_put(t);
 }
@@ -551,7 +523,7 @@ static void test_read_only(void **state)
 {
 	struct fixture *f = *state;
 	struct ddb_err err = DDB_ERR_INIT;
-	struct store_table *t = make_table(f, "Books", schema_hr);
+	struct store_table *t = fixture_table_make(f->st, "Books", schema_hr);
 	char *text;
 
 	assert_int_equal(put(t, "a", "1", "one\n", 11), 0);
@@ -573,19 +545,18 @@ static void test_read_only(void **state)
 static void test_read_only_fresh(void **state)
 {
 	struct fixture *f = *state;
-	struct store_options ro = {false, true};
-	char dir[64] = "/tmp/ddbfs-store-ro-XXXXXX";
+	char dir[FIXTURE_DIR_MAX];
 	struct store *st;
 	char **names;
 	size_t n;
 
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(store_open(dir, &ro, &st, NULL), 0);
+	fixture_dir_make(dir, "store-ro");
+	st = fixture_store_open(dir, true);
 	assert_int_equal(store_table_names(st, &names, &n), 0);
 	assert_int_equal(n, 0);
 	store_names_free(names, n);
 	store_close(st);
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_dir_remove(dir);
 	(void)f;
 }
 
@@ -593,7 +564,7 @@ static void test_read_only_fresh(void **state)
 static void test_map_growth(void **state)
 {
 	struct fixture *f = *state;
-	struct store_table *t = make_table(f, "Big", schema_hr);
+	struct store_table *t = fixture_table_make(f->st, "Big", schema_hr);
 	size_t len = 100 * 1024;
 	char *text = malloc(len + 1), sk[16], *back;
 	struct store_item_meta m;
@@ -674,7 +645,7 @@ static void *reader_main(void *arg)
 static void test_concurrent_growth(void **state)
 {
 	struct fixture *f = *state;
-	struct store_table *t = make_table(f, "Hot", schema_hr);
+	struct store_table *t = fixture_table_make(f->st, "Hot", schema_hr);
 	struct worker w[5];
 	pthread_t th[5];
 	volatile int stop = 0;

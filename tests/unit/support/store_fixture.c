@@ -1,0 +1,59 @@
+/*
+ * store_fixture.c - temporary data directories and the store calls every
+ * LMDB-backed test starts with.  Directories go under /tmp, named after
+ * the test, so one left behind by a crash says where it came from.
+ */
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include "store_fixture.h"
+
+void fixture_dir_make(char dir[FIXTURE_DIR_MAX], const char *tag)
+{
+	int n = snprintf(dir, FIXTURE_DIR_MAX, "/tmp/ddbfs-%s-XXXXXX", tag);
+
+	assert_true(n > 0 && n < FIXTURE_DIR_MAX);
+	assert_non_null(mkdtemp(dir));
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+void fixture_dir_remove(const char *dir)
+{
+	/* Depth first, so each directory is empty by the time it is removed. */
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+struct store *fixture_store_open(const char *dir, bool read_only)
+{
+	struct store_options opt = {false, read_only};
+	struct ddb_err err = DDB_ERR_INIT;
+	struct store *st = NULL;
+	int rc = store_open(dir, &opt, &st, &err);
+
+	if (rc)
+		fail_msg("store_open: %d %s", rc, err.text);
+	return st;
+}
+
+struct store_table *fixture_table_make(struct store *st, const char *name, const char *schema)
+{
+	struct ddb_err err = DDB_ERR_INIT;
+	struct store_table *t;
+
+	assert_int_equal(store_table_create(st, name, &err), 0);
+	assert_int_equal(store_table_get(st, name, &t), 0);
+	if (schema && store_table_set_schema(t, schema, strlen(schema), &err))
+		fail_msg("set_schema: %s", err.text);
+	return t;
+}

@@ -1,0 +1,32 @@
+/*
+ * store_fixture.h - real stores in throw-away data directories, for the
+ * tests that drive LMDB (unit tests of the store, fault tests).
+ *
+ * Every helper fails the running cmocka test, with the store's sentence
+ * where there is one, rather than returning an error.
+ */
+#ifndef DDB_TEST_STORE_FIXTURE_H
+#define DDB_TEST_STORE_FIXTURE_H
+
+#include <stdbool.h>
+#include "store.h"
+
+/* Room for "/tmp/ddbfs-<tag>-XXXXXX" with a short tag. */
+#define FIXTURE_DIR_MAX 64
+
+/* Makes a fresh, empty directory /tmp/ddbfs-<tag>-XXXXXX and writes its path to dir. */
+void fixture_dir_make(char dir[FIXTURE_DIR_MAX], const char *tag);
+
+/* Removes dir and everything under it. */
+void fixture_dir_remove(const char *dir);
+
+/* Opens the store whose data directory is dir; the caller closes it. */
+struct store *fixture_store_open(const char *dir, bool read_only);
+
+/*
+ * Creates the table name and, unless schema is NULL, sets its create-table
+ * JSON.  Returns a reference the caller drops with store_table_put.
+ */
+struct store_table *fixture_table_make(struct store *st, const char *name, const char *schema);
+
+#endif
