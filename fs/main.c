@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "errlog.h"
@@ -139,6 +140,17 @@ static void recover_tables(struct store *st)
 	store_names_free(names, count);
 }
 
+/* Each LMDB environment holds a few descriptors and a table has several. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int serve(struct fuse *f, const struct fuse_cmdline_opts *opts)
 {
 	struct fuse_loop_config *cfg;
@@ -170,6 +182,7 @@ static int run(struct fuse_args *args, struct cli *cli, struct fuse_cmdline_opts
 	struct fuse *f;
 	int rc = 1;
 
+	raise_fd_limit();
 	if (check_store_opens(datadir, &so))
 		return 1;
 	if (scratch_new(&fs.scratch) || fs_open_files_new(&fs.open_files))
