@@ -164,6 +164,9 @@ int do_getattr(struct ddbfs *fs, struct fs_node *n, struct stat *st)
 		return getattr_item(fs, n, st);
 	case FS_SCRATCH:
 		return getattr_scratch(fs, n, st);
+	case FS_INDEX:
+	case FS_INDEX_LINK:
+		return fs_index_getattr(fs, n, st);
 	}
 	return -ENOENT;
 }

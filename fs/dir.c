@@ -74,8 +74,12 @@ int do_opendir(struct ddbfs *fs, struct fs_node *n, struct fs_dir **out)
 	memset(n, 0, sizeof(*n));
 	n->path = d->path;
 	pthread_mutex_init(&d->lock, NULL);
-	if (d->node.kind == FS_VIEW && d->node.view_complete) {
-		rc = idx_query_range(d->node.t, &d->node.pk, d->node.query, &d->range);
+	if (d->node.query && d->node.view_complete) {
+		if (d->node.kind == FS_INDEX)
+			rc = idx_query_range_ix(d->node.t, &d->node.ix->scan, d->node.query,
+						&d->range);
+		else
+			rc = idx_query_range(d->node.t, &d->node.pk, d->node.query, &d->range);
 		if (rc) {
 			do_releasedir(d);
 			return rc;
@@ -235,6 +239,65 @@ out:
 	ddb_buf_release(&name);
 }
 
+static bool emit_index_name(const char *name, void *ctx)
+{
+	struct listing *l = ctx;
+	struct stat st;
+
+	fs_fill_dir_stat(l->fs, &st, store_table_created_ms(l->d->node.t) * 1000000);
+	st.st_mode = S_IFDIR | 0555;
+	return emit(l, PH_KEYS, name, &st);
+}
+
+/* One level of an index tree: directories of values, or symlinks at the leaves. */
+static void list_index(struct listing *l, const char *after)
+{
+	struct fs_node *n = &l->d->node;
+	const struct fs_ix *ix = n->ix;
+	bool leaf = ix->scan.level + 1 == ix->scan.ncomp;
+	struct ddb_buf after_mem = DDB_BUF_INIT, name = DDB_BUF_INIT, target = DDB_BUF_INIT;
+	struct ddb_key after_key;
+	struct store_cursor *c = NULL;
+	struct store_entry e;
+	struct stat st;
+	int rc;
+
+	if (!ix->def) {
+		fs_index_names(n, after, emit_index_name, l);
+		return;
+	}
+	if (l->d->has_range && l->d->range.empty)
+		return;
+	if (after && ddb_name_to_key(after, ix->scan.type[ix->scan.level], &after_mem, &after_key,
+				     NULL))
+		goto out;
+	rc = store_ix_cursor_open(n->t, &ix->scan, l->d->has_range ? &l->d->range.r : NULL,
+				  after ? &after_key : NULL, &c);
+	while (!rc && (rc = store_cursor_next(c, &e)) == 0) {
+		ddb_buf_reset(&name);
+		ddb_buf_reset(&target);
+		if (ddb_name_from_key(&name, &e.key) ||
+		    (leaf && fs_index_link_target(n, &e.key, &target)))
+			continue;	/* a key no name can show */
+		fs_fill_dir_stat(l->fs, &st, store_table_created_ms(n->t) * 1000000);
+		st.st_mode = S_IFDIR | 0555;
+		if (leaf) {
+			st.st_mode = S_IFLNK | 0777;
+			st.st_nlink = 1;
+			st.st_size = (off_t)target.len;
+		}
+		if (!emit(l, PH_KEYS, name.data, &st))
+			break;
+	}
+	if (rc < 0)
+		l->rc = rc;
+out:
+	store_cursor_close(c);
+	ddb_buf_release(&after_mem);
+	ddb_buf_release(&name);
+	ddb_buf_release(&target);
+}
+
 static int scratch_entry(const char *name, const struct scratch_stat *ss, void *ctx)
 {
 	struct listing *l = ctx;
@@ -278,7 +341,7 @@ static void list_tables(struct listing *l, const char *after)
 
 static bool has_keys(const struct fs_node *n)
 {
-	if (n->kind == FS_VIEW)
+	if (n->kind == FS_VIEW || n->kind == FS_INDEX)
 		return n->view_complete;
 	return n->kind == FS_ROOT || ((n->kind == FS_TABLE || n->kind == FS_PARTITION) &&
 				      n->schema);
@@ -336,12 +399,15 @@ int do_readdir(struct ddbfs *fs, struct fs_dir *d, void *buf, fuse_fill_dir_t fi
 	if (ph == PH_KEYS && !l.full && !l.rc) {
 		if (d->node.kind == FS_ROOT)
 			list_tables(&l, after);
+		else if (d->node.kind == FS_INDEX && has_keys(&d->node))
+			list_index(&l, after);
 		else if (has_keys(&d->node))
 			list_keys(&l, after);
 		after = NULL;
 		ph = PH_SCRATCH;
 	}
-	if (ph == PH_SCRATCH && !l.full && !l.rc && d->node.kind != FS_VIEW)
+	if (ph == PH_SCRATCH && !l.full && !l.rc && d->node.kind != FS_VIEW &&
+	    d->node.kind != FS_INDEX)
 		scratch_list(fs->scratch, d->path, after, scratch_entry, &l);
 	batch_release(&older);
 	pthread_mutex_unlock(&d->lock);

@@ -315,7 +315,10 @@ int do_open(struct ddbfs *fs, struct fs_node *n, int flags, bool create, struct 
 	case FS_TABLE:
 	case FS_PARTITION:
 	case FS_VIEW:
+	case FS_INDEX:
 		return create ? -EISDIR : (n->kind == FS_TABLE && !n->t ? -ENOENT : -EISDIR);
+	case FS_INDEX_LINK:
+		return -ELOOP;	/* opened with O_NOFOLLOW: the kernel follows links itself */
 	case FS_ERRORS:
 		if (open_changes(flags, create))
 			return -EACCES;

@@ -28,6 +28,7 @@ struct ddbfs {
 	struct store *store;
 	struct scratch *scratch;
 	struct fs_open_files *open_files;
+	struct idx_worker *indexer;	/* NULL when read-only */
 	uid_t uid;
 	gid_t gid;
 	bool read_only;
@@ -46,6 +47,18 @@ enum fs_kind {
 	FS_ITEM,		/* /T/<pk> (hash-only) or /T/<pk>/<sk> */
 	FS_SCRATCH,		/* anything held in memory (scratch.h) */
 	FS_VIEW,		/* a range-query view under a partition (node_view.c) */
+	FS_INDEX,		/* a directory of an index tree (node_index.c) */
+	FS_INDEX_LINK,		/* a leaf of an index tree: a symlink to the item */
+};
+
+/* Where in an index tree a node is (node_index.c). */
+struct fs_ix {
+	const struct ddb_index_def *def;	/* NULL: the .index directory itself */
+	bool local;				/* LSI: under a partition */
+	struct store_ix_scan scan;		/* scan.level: the component listed */
+	struct ddb_key keys[STORE_IX_MAX_COMP];	/* scan.fixed, then the leaf's */
+	struct ddb_buf mem[STORE_IX_MAX_COMP];
+	int depth;				/* names below the table (GSI) or partition */
 };
 
 struct fs_node {
@@ -62,6 +75,7 @@ struct fs_node {
 	bool view_complete;		/* FS_VIEW: not stopped inside an operator */
 	bool via_view;			/* an item reached through a view: read-only */
 	bool view_miss;			/* ...that the view does not hold: absent */
+	struct fs_ix *ix;		/* FS_INDEX, FS_INDEX_LINK; owned */
 };
 
 /*
@@ -77,6 +91,19 @@ bool fs_node_read_only(const struct fs_node *n);
 /* node_view.c: comp[i..k) follow a partition and comp[i] names a view operator. */
 bool fs_is_view_name(const char *name);
 int fs_view_resolve(struct fs_node *n, char **comp, int i, int k);
+/* Applies the operator comp[*i] to n->query and moves past its values; 1 if they are missing. */
+int fs_view_step(struct fs_node *n, char **comp, int *i, int k);
+/* node_index.c: comp[i] is ".index" under a table (i == 1) or a partition (i == 2). */
+int fs_index_resolve(struct fs_node *n, char **comp, int i, int k);
+void fs_index_release(struct fs_node *n);
+int fs_index_getattr(struct ddbfs *fs, struct fs_node *n, struct stat *st);
+int do_readlink(struct ddbfs *fs, struct fs_node *n, char *buf, size_t size);
+/* The symlink target of the leaf `name` listed in index directory n. */
+int fs_index_link_target(const struct fs_node *n, const struct ddb_key *leaf, struct ddb_buf *out);
+/* Lists the names of the indexes under n (the .index directory itself), after `after`. */
+typedef bool (*fs_name_fn)(const char *name, void *ctx);
+void fs_index_names(const struct fs_node *n, const char *after, fs_name_fn fn, void *ctx);
+
 /* The path relative to the mount point, for messages ("Books/x"). */
 const char *fs_node_display(const struct fs_node *n);
 

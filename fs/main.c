@@ -172,6 +172,11 @@ static int serve(struct fuse *f, const struct fuse_cmdline_opts *opts)
 	return rc;
 }
 
+static void log_index_work(const char *sentence)
+{
+	errlog_warn("%s", sentence);
+}
+
 static int run(struct fuse_args *args, struct cli *cli, struct fuse_cmdline_opts *opts,
 	       const char *datadir)
 {
@@ -205,8 +210,11 @@ static int run(struct fuse_args *args, struct cli *cli, struct fuse_cmdline_opts
 		goto out_store;
 	if (!cli->sync && !cli->read_only && flusher_start(fs.store, 1000, &flusher))
 		errlog_warn("cannot start the background sync; fsync still syncs");
+	if (!cli->read_only && idx_worker_start(fs.store, log_index_work, &fs.indexer))
+		errlog_warn("cannot start the index builder; new indexes stay CREATING");
 	errlog_info("serving %s on %s", datadir, opts->mountpoint);
 	rc = serve(f, opts) ? 1 : 0;
+	idx_worker_stop(fs.indexer);
 	flusher_stop(flusher);
 	fuse_remove_signal_handlers(fuse_get_session(f));
 out_store:

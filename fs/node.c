@@ -61,6 +61,8 @@ static int resolve_in_table(struct fs_node *n, char **comp, int k)
 		n->kind = FS_SCHEMA;
 		return 0;
 	}
+	if (!strcmp(comp[1], ".index"))
+		return fs_index_resolve(n, comp, 1, k);
 	n->kind = FS_SCRATCH;
 	if (!n->schema)
 		return 0;
@@ -79,6 +81,8 @@ static int resolve_in_table(struct fs_node *n, char **comp, int k)
 	}
 	if (fs_is_view_name(comp[2]))
 		return fs_view_resolve(n, comp, 2, k);
+	if (!strcmp(comp[2], ".index"))
+		return fs_index_resolve(n, comp, 2, k);
 	range = ddb_schema_range(n->schema);
 	rc = name_as_key(comp[2], range.type, &n->sk_mem, &n->sk);
 	if (rc <= 0) {
@@ -135,7 +139,8 @@ int fs_node_resolve(struct ddbfs *fs, const char *path, struct fs_node *n)
 
 bool fs_node_read_only(const struct fs_node *n)
 {
-	return n->kind == FS_VIEW || n->via_view;
+	return n->kind == FS_VIEW || n->via_view || n->kind == FS_INDEX ||
+	       n->kind == FS_INDEX_LINK;
 }
 
 void fs_node_release(struct fs_node *n)
@@ -145,6 +150,7 @@ void fs_node_release(struct fs_node *n)
 		free(n->query);
 		n->query = NULL;
 	}
+	fs_index_release(n);
 	if (n->t)
 		store_table_put(n->t);
 	n->t = NULL;

@@ -108,10 +108,25 @@ static int resolve_view_item(struct fs_node *n, const char *name)
 	return 0;
 }
 
+int fs_view_step(struct fs_node *n, char **comp, int *i, int k)
+{
+	const struct view_op *op = view_op_find(comp[*i]);
+	struct ddb_err err = DDB_ERR_INIT;
+	int rc;
+
+	if (*i + op->values >= k) {
+		n->view_complete = false;	/* `.between/1900/`: keep typing */
+		return 1;
+	}
+	rc = apply_op(n, op, comp + *i + 1, &err);
+	if (rc)
+		return err.code ? fs_report(n, &err) : rc;
+	*i += 1 + op->values;
+	return 0;
+}
+
 int fs_view_resolve(struct fs_node *n, char **comp, int i, int k)
 {
-	struct ddb_err err = DDB_ERR_INIT;
-	const struct view_op *op;
 	int rc;
 
 	n->query = malloc(sizeof(*n->query));
@@ -120,15 +135,10 @@ int fs_view_resolve(struct fs_node *n, char **comp, int i, int k)
 	idx_query_init(n->query, ddb_schema_range(n->schema).type);
 	n->kind = FS_VIEW;
 	n->view_complete = true;
-	while (i < k && (op = view_op_find(comp[i]))) {
-		if (i + op->values >= k) {
-			n->view_complete = false;	/* `.between/1900/`: keep typing */
-			return 0;
-		}
-		rc = apply_op(n, op, comp + i + 1, &err);
+	while (i < k && fs_is_view_name(comp[i])) {
+		rc = fs_view_step(n, comp, &i, k);
 		if (rc)
-			return err.code ? fs_report(n, &err) : rc;
-		i += 1 + op->values;
+			return rc < 0 ? rc : 0;
 	}
 	if (i == k)
 		return 0;

@@ -185,6 +185,11 @@ static int ddb_symlink(const char *target, const char *path)
 	return -EPERM;
 }
 
+static int ddb_readlink(const char *path, char *buf, size_t size)
+{
+	return WITH_NODE(path, n, do_readlink(fs_, &n, buf, size));
+}
+
 static int ddb_opendir(const char *path, struct fuse_file_info *fi)
 {
 	struct fs_dir *d = NULL;
@@ -236,6 +241,7 @@ static const struct fuse_operations ddb_ops = {
 	.rename = ddb_rename,
 	.link = ddb_link,
 	.symlink = ddb_symlink,
+	.readlink = ddb_readlink,
 	.opendir = ddb_opendir,
 	.readdir = ddb_readdir,
 	.releasedir = ddb_releasedir,

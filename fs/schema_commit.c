@@ -111,6 +111,7 @@ int fs_table_set_schema(struct ddbfs *fs, struct fs_node *n, const char *json, s
 	rc = store_table_set_schema(n->t, json, len, err);
 	if (rc)
 		return rc;
+	idx_worker_kick(fs->indexer);	/* indexes added or dropped */
 	if (first) {
 		rc = idx_table_recover(n->t, err);
 		commit_held_items(fs, n->table_name);

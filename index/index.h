@@ -4,7 +4,7 @@
  *
  * The FUSE layer validates an item (item.h) and hands it over; this layer
  * runs the store transaction that replaces the old item, and updates the
- * indexes derived from old and new images.  A move between partitions that
+ * index entries derived from old and new images (entries.h) in it.  A move between partitions that
  * live in different environments is made crash-safe with an intent record
  * (store journal) replayed by idx_table_recover.
  */
@@ -51,5 +51,17 @@ int idx_item_set_mtime(struct store_table *t, const struct ddb_key *pk, const st
 
 /* Finishes moves a crash interrupted.  Call once per table after opening. */
 int idx_table_recover(struct store_table *t, struct ddb_err *err);
+
+/*
+ * The background worker (worker.c) that builds indexes added to tables
+ * with items (CREATING until done, then ACTIVE) and deletes the entries of
+ * dropped ones, resuming after a restart.  Kick it after a schema change.
+ * log receives a sentence for anything the user should know.
+ */
+struct idx_worker;
+typedef void (*idx_log_fn)(const char *sentence);
+int idx_worker_start(struct store *st, idx_log_fn log, struct idx_worker **out);
+void idx_worker_kick(struct idx_worker *w);
+void idx_worker_stop(struct idx_worker *w);
 
 #endif

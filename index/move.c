@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "entries.h"
 #include "index.h"
 
 struct move_ctx {
@@ -22,13 +23,13 @@ struct move_ctx {
 	uint64_t journal_id;
 };
 
-static int move_put_dest(struct store_txn *txn, struct move_ctx *c)
+static int move_put_dest(struct store_txn *txn, struct move_ctx *c, struct ddb_err *err)
 {
 	size_t len;
 	const char *text = ddb_item_text(c->item, &len);
 
-	return store_txn_item_put(txn, c->to_pk, c->to_sk, text, len, ddb_item_size(c->item),
-				  c->src.mtime_ns);
+	return idx_txn_put(txn, c->to_pk, c->to_sk, text, len, ddb_item_size(c->item),
+			   c->src.mtime_ns, err);
 }
 
 static int move_in_one_txn(struct store_txn *txn, void *arg, struct ddb_err *err)
@@ -44,16 +45,16 @@ static int move_in_one_txn(struct store_txn *txn, void *arg, struct ddb_err *err
 		return rc;
 	if (cur.meta.seq != c->src.seq)
 		return -EAGAIN;	/* rewritten after we read it: read again */
-	rc = move_put_dest(txn, c);
+	rc = move_put_dest(txn, c, err);
 	if (rc)
 		return rc;
-	return store_txn_item_del(txn, c->from_pk, c->from_sk);
+	return idx_txn_del(txn, c->from_pk, c->from_sk);
 }
 
 static int move_dest_with_intent(struct store_txn *txn, void *arg, struct ddb_err *err)
 {
 	struct move_ctx *c = arg;
-	int rc = move_put_dest(txn, c);
+	int rc = move_put_dest(txn, c, err);
 
 	if (rc)
 		return rc;
@@ -76,7 +77,7 @@ static int finish_delete_source(struct store_txn *txn, void *arg, struct ddb_err
 		return 0;	/* already gone, or rewritten since: keep the newer item */
 	if (rc)
 		return rc;
-	return store_txn_item_del(txn, f->pk, f->sk);
+	return idx_txn_del(txn, f->pk, f->sk);
 }
 
 static int finish_drop_intent(struct store_txn *txn, void *arg, struct ddb_err *err)

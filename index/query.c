@@ -154,8 +154,15 @@ static int range_from_query(struct idx_range *out, const struct idx_query *q)
 	return rc;
 }
 
+/* What a query ranges over: a partition's sort keys or a level of an index. */
+struct query_target {
+	struct store_table *t;
+	const struct ddb_key *pk;
+	const struct store_ix_scan *ix;
+};
+
 /* Narrows out->r to its first lim->n keys in lim's order. */
-static int apply_limit(struct store_table *t, const struct ddb_key *pk, struct idx_range *out,
+static int apply_limit(const struct query_target *qt, struct idx_range *out,
 		       const struct idx_query_limit *lim)
 {
 	struct store_range walk = out->r;
@@ -165,7 +172,10 @@ static int apply_limit(struct store_table *t, const struct ddb_key *pk, struct i
 	int rc;
 
 	walk.reverse = lim->reverse;
-	rc = store_cursor_open(t, STORE_SCAN_PARTITION, pk, &walk, NULL, &c);
+	if (qt->ix)
+		rc = store_ix_cursor_open(qt->t, qt->ix, &walk, NULL, &c);
+	else
+		rc = store_cursor_open(qt->t, STORE_SCAN_PARTITION, qt->pk, &walk, NULL, &c);
 	while (!rc && seen < lim->n && (rc = store_cursor_next(c, &e)) == 0)
 		seen++;
 	if (rc == 0 && seen == lim->n && !lim->reverse) {
@@ -181,17 +191,33 @@ static int apply_limit(struct store_table *t, const struct ddb_key *pk, struct i
 	return rc < 0 ? rc : 0;	/* 1: fewer than n keys, the range stays */
 }
 
-int idx_query_range(struct store_table *t, const struct ddb_key *pk, const struct idx_query *q,
-		    struct idx_range *out)
+static int query_range(const struct query_target *qt, const struct idx_query *q,
+		       struct idx_range *out)
 {
 	size_t i;
 	int rc = range_from_query(out, q);
 
 	for (i = 0; !rc && !out->empty && i < q->nlimit; i++)
-		rc = apply_limit(t, pk, out, &q->limit[i]);
+		rc = apply_limit(qt, out, &q->limit[i]);
 	if (rc)
 		idx_range_release(out);
 	return rc;
+}
+
+int idx_query_range(struct store_table *t, const struct ddb_key *pk, const struct idx_query *q,
+		    struct idx_range *out)
+{
+	struct query_target qt = {t, pk, NULL};
+
+	return query_range(&qt, q, out);
+}
+
+int idx_query_range_ix(struct store_table *t, const struct store_ix_scan *ix,
+		       const struct idx_query *q, struct idx_range *out)
+{
+	struct query_target qt = {t, NULL, ix};
+
+	return query_range(&qt, q, out);
 }
 
 void idx_range_release(struct idx_range *r)

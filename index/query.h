@@ -72,6 +72,9 @@ struct idx_range {
  */
 int idx_query_range(struct store_table *t, const struct ddb_key *pk, const struct idx_query *q,
 		    struct idx_range *out);
+/* The same over a level of an index tree (store_ix_cursor_open). */
+int idx_query_range_ix(struct store_table *t, const struct store_ix_scan *ix,
+		       const struct idx_query *q, struct idx_range *out);
 void idx_range_release(struct idx_range *r);
 
 #endif

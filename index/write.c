@@ -1,8 +1,8 @@
 /*
  * write.c - item writes as single store transactions.
  *
- * Invariant: an item and everything derived from it (index entries, from
- * issue 4 on) change in one commit; a move across environments is bracketed
+ * Invariant: an item and everything derived from it (its index entries,
+ * entries.c) change in one commit; a move across environments is bracketed
  * by an intent record in the destination's environment, so recovery can
  * always finish it (the source is deleted only if it is still the version
  * that was moved).
@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "entries.h"
 #include "index.h"
 
 struct put_ctx {
@@ -36,8 +37,8 @@ static int put_in_txn(struct store_txn *txn, void *arg, struct ddb_err *err)
 			return rc;
 	}
 	text = ddb_item_text(c->item, &len);
-	return store_txn_item_put(txn, c->pk, c->sk, text, len, ddb_item_size(c->item),
-				  c->mtime_ns);
+	return idx_txn_put(txn, c->pk, c->sk, text, len, ddb_item_size(c->item), c->mtime_ns,
+			   err);
 }
 
 int idx_item_put(struct store_table *t, const struct ddb_item *item, const struct ddb_key *pk,
@@ -70,7 +71,7 @@ static int delete_in_txn(struct store_txn *txn, void *arg, struct ddb_err *err)
 		if (rc)
 			return rc;
 	}
-	rc = store_txn_item_del(txn, c->pk, c->sk);
+	rc = idx_txn_del(txn, c->pk, c->sk);
 	if (rc == -ENOENT && c->expect_seq)
 		return 0;
 	if (rc == -ENOENT)

@@ -7,8 +7,9 @@
  * and removed after it stops naming them, so a crash leaves at worst
  * unnamed directories, which store_open removes.  A record is JSON:
  * {"id": N, "created_ms": M, "schema": "<normalised create-table JSON>" or
- * null}; the schema is kept as a string so its numbers survive byte for
- * byte (jansson would turn them into doubles).
+ * null, "ix": index numbers and states (ixstate.c)}; the schema is kept as
+ * a string so its numbers survive byte for byte (jansson would turn them
+ * into doubles).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -67,8 +68,8 @@ static int rec_decode(const MDB_val *v, struct store_cat_rec *rec)
 		goto out_root;
 	rec->id = (uint64_t)json_integer_value(json_object_get(root, "id"));
 	rec->created_ms = json_integer_value(json_object_get(root, "created_ms"));
-	rc = 0;
-	if (json_is_string(schema)) {
+	rc = store_ix_set_from_json(json_object_get(root, "ix"), &rec->ix);
+	if (!rc && json_is_string(schema)) {
 		rec->schema = strdup(json_string_value(schema));
 		if (!rec->schema)
 			rc = -ENOMEM;
@@ -80,12 +81,14 @@ out_root:
 
 static char *rec_encode(const struct store_cat_rec *rec)
 {
-	json_t *root;
+	json_t *root, *ix = store_ix_set_to_json(&rec->ix);
 	char *text;
 
-	root = json_pack("{s:I, s:I, s:o}", "id", (json_int_t)rec->id, "created_ms",
+	if (!ix)
+		return NULL;
+	root = json_pack("{s:I, s:I, s:o, s:o}", "id", (json_int_t)rec->id, "created_ms",
 			 (json_int_t)rec->created_ms, "schema",
-			 rec->schema ? json_string(rec->schema) : json_null());
+			 rec->schema ? json_string(rec->schema) : json_null(), "ix", ix);
 	if (!root)
 		return NULL;
 	text = json_dumps(root, JSON_COMPACT);
@@ -97,6 +100,7 @@ void store_cat_rec_release(struct store_cat_rec *rec)
 {
 	free(rec->schema);
 	rec->schema = NULL;
+	store_ix_set_release(&rec->ix);
 }
 
 struct catalog_walk {
@@ -200,7 +204,8 @@ const struct ddb_schema *store_table_schema(struct store_table *t)
 struct schema_ctx {
 	const char *name;
 	uint64_t id;
-	const char *json;
+	const char *json;		/* NULL: keep the schema */
+	const struct store_ix_set *ix;
 };
 
 static int schema_save(struct store_txn *tx, void *arg, struct ddb_err *err)
@@ -214,12 +219,21 @@ static int schema_save(struct store_txn *tx, void *arg, struct ddb_err *err)
 		return ddb_err_set(err, ENOENT, "table %s no longer exists", c->name);
 	if (rc)
 		return rc;
-	store_cat_rec_release(&rec);
-	if (rec.id != c->id)
+	store_ix_set_release(&rec.ix);
+	if (rec.id != c->id) {
+		store_cat_rec_release(&rec);
 		return ddb_err_set(err, ENOENT, "table %s no longer exists", c->name);
-	rec.schema = (char *)c->json;
+	}
+	if (c->json) {
+		free(rec.schema);
+		rec.schema = (char *)c->json;
+	}
+	rec.ix = *c->ix;
 	rc = store_catalog_put(tx, c->name, &rec);
-	rec.schema = NULL;
+	if (c->json)
+		rec.schema = NULL;
+	memset(&rec.ix, 0, sizeof(rec.ix));
+	store_cat_rec_release(&rec);
 	return rc;
 }
 
@@ -250,8 +264,8 @@ int store_table_attach_schema(struct store_table *t, struct ddb_schema *s, struc
 }
 
 /* Checks, creates the partitions, persists, then publishes; t->lock held. */
-static int schema_apply_locked(struct store_table *t, struct ddb_schema *s, struct schema_ctx *c,
-			       struct ddb_err *err)
+static int schema_apply_checked(struct store_table *t, struct ddb_schema *s, struct schema_ctx *c,
+				struct ddb_err *err)
 {
 	struct store_txn tx = {0};
 	struct ddb_schema **old;
@@ -276,11 +290,36 @@ static int schema_apply_locked(struct store_table *t, struct ddb_schema *s, stru
 	return rc ? rc : store_table_attach_schema(t, s, err);
 }
 
+/* Numbers the indexes of s, then applies it. */
+static int schema_apply_locked(struct store_table *t, struct ddb_schema *s, struct schema_ctx *c,
+			       struct ddb_err *err)
+{
+	struct store_ix_set ix;
+	bool changed;
+	int rc;
+
+	/* Indexes of the first schema start ACTIVE: items arrive only after it. */
+	rc = store_ix_set_copy(&ix, &t->ix);
+	if (!rc)
+		rc = store_ix_set_update(&ix, s, !t->schema, &changed);
+	if (rc)
+		return rc;
+	c->ix = &ix;
+	rc = schema_apply_checked(t, s, c, err);
+	if (rc) {
+		store_ix_set_release(&ix);
+		return rc;
+	}
+	store_ix_set_release(&t->ix);
+	t->ix = ix;
+	return 0;
+}
+
 static int schema_apply(struct store_table *t, struct ddb_schema *s, const char *name,
 			struct ddb_err *err)
 {
 	struct ddb_buf json = DDB_BUF_INIT;
-	struct schema_ctx c = {name, t->id, NULL};
+	struct schema_ctx c = {name, t->id, NULL, NULL};
 	int rc;
 
 	rc = ddb_schema_to_json(s, &json);
@@ -322,7 +361,98 @@ out_unlock:
 	return rc;
 }
 
-/* Index figures are the index layer's; the store reports them as zero. */
+/* ---- index jobs ---- */
+
+int store_table_ix_jobs(struct store_table *t, struct store_ix_job **jobs, size_t *n)
+{
+	struct store_ix_job *v;
+	size_t i, k = 0;
+
+	pthread_mutex_lock(&t->lock);
+	v = calloc(t->ix.n + t->ix.ndrop + 1, sizeof(*v));
+	for (i = 0; v && i < t->ix.n; i++)
+		if (!t->ix.v[i].active)
+			v[k++] = (struct store_ix_job){t->ix.v[i].id, false};
+	for (i = 0; v && i < t->ix.ndrop; i++)
+		v[k++] = (struct store_ix_job){t->ix.drop[i], true};
+	pthread_mutex_unlock(&t->lock);
+	if (!v)
+		return -ENOMEM;
+	*jobs = v;
+	*n = k;
+	return 0;
+}
+
+bool store_table_ix_active(struct store_table *t, uint32_t id)
+{
+	bool active = false;
+	size_t i;
+
+	pthread_mutex_lock(&t->lock);
+	for (i = 0; i < t->ix.n; i++)
+		if (t->ix.v[i].id == id)
+			active = t->ix.v[i].active;
+	pthread_mutex_unlock(&t->lock);
+	return active;
+}
+
+static void job_apply(struct store_ix_set *x, const struct store_ix_job *job)
+{
+	size_t i, k = 0;
+
+	for (i = 0; !job->drop && i < x->n; i++)
+		if (x->v[i].id == job->id)
+			x->v[i].active = true;
+	for (i = 0; job->drop && i < x->ndrop; i++)
+		if (x->drop[i] != job->id)
+			x->drop[k++] = x->drop[i];
+	if (job->drop)
+		x->ndrop = k;
+}
+
+int store_table_ix_job_done(struct store_table *t, const struct store_ix_job *job,
+			    struct ddb_err *err)
+{
+	struct schema_ctx c = {NULL, t->id, NULL, NULL};
+	struct store_txn tx = {0};
+	struct store_ix_set ix;
+	char *name;
+	int rc;
+
+	pthread_mutex_lock(&t->st->cat_lock);
+	name = store_table_name_dup(t);
+	if (!name) {
+		rc = ddb_err_set(err, ENOENT, "the table no longer exists");
+		goto out_unlock;
+	}
+	c.name = name;
+	pthread_mutex_lock(&t->lock);
+	rc = store_ix_set_copy(&ix, &t->ix);
+	if (!rc) {
+		job_apply(&ix, job);
+		c.ix = &ix;
+		rc = store_env_write(t->st->catalog, &tx, schema_save, &c, err);
+		if (rc) {
+			store_ix_set_release(&ix);
+		} else {
+			store_ix_set_release(&t->ix);
+			t->ix = ix;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	free(name);
+out_unlock:
+	pthread_mutex_unlock(&t->st->cat_lock);
+	return rc;
+}
+
+/* ---- describe ---- */
+
+static const char *ix_status(struct store_table *t, uint32_t id)
+{
+	return store_table_ix_active(t, id) ? "ACTIVE" : "CREATING";
+}
+
 int store_table_describe(struct store_table *t, const char *name, struct ddb_buf *out)
 {
 	const struct ddb_schema *s = store_table_schema(t);
@@ -341,13 +471,16 @@ int store_table_describe(struct store_table *t, const char *name, struct ddb_buf
 		ix = calloc(stats.nindex, sizeof(*ix));
 		if (!ix)
 			return -ENOMEM;
-		for (i = 0; i < stats.nindex; i++) {
+		for (i = 0; !rc && i < stats.nindex; i++) {
 			ix[i].name = ddb_schema_index(s, i)->name;
-			ix[i].status = "ACTIVE";
+			ix[i].status = ix_status(t, ddb_schema_index(s, i)->id);
+			rc = store_ix_stats(t, ddb_schema_index(s, i)->id, &ix[i].item_count,
+					    &ix[i].size_bytes);
 		}
 	}
 	stats.index = ix;
-	rc = ddb_schema_describe(s, name, &stats, out);
+	if (!rc)
+		rc = ddb_schema_describe(s, name, &stats, out);
 	free(ix);
 	return rc;
 }

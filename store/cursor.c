@@ -10,6 +10,10 @@
  * first T bytes, which a stream reads whole and sorts by the full keys kept
  * in the values.
  *
+ * An index scan lists one component (a "level") of an index's entries,
+ * whose keys go on with the parts of the components after it: each value
+ * is listed once, the stream seeking past all the entries that share it.
+ *
  * Key invariant: each stream yields elements in strictly increasing (or, in
  * reverse, decreasing) order of full encoding, all within the bounds; a seek
  * never lands inside a group, so a group is always read whole.
@@ -31,6 +35,8 @@ struct scan_stream {
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	bool started, eof;
+	struct ddb_buf skip; /* index scans: stored key up to the value just listed */
+	bool skip_set;
 	struct scan_elem *buf; /* one element, or a sorted group */
 	size_t n, pos, cap;
 };
@@ -50,6 +56,10 @@ struct store_cursor {
 	struct ddb_buf prefix;	/* pk part: the partition's key prefix */
 	struct ddb_buf pk_full; /* partition scans: the pk's full encoding */
 	struct scan_bound lo, hi;
+	bool ix;		/* an index level (store_ix_cursor_open) */
+	bool distinct;		/* ...that is not the last: values repeat */
+	unsigned level, ncomp;
+	struct ddb_buf fixed[STORE_IX_MAX_COMP]; /* full encodings of the levels above */
 	struct scan_stream *s;
 	unsigned ns;
 	struct ddb_buf key; /* the decoded key last returned */
@@ -82,6 +92,23 @@ static bool prefix_successor(struct ddb_buf *b)
 
 /* ---- elements ---- */
 
+/* An index entry: its level's full key, or 1 if its upper levels are not ours. */
+static int elem_decode_ix(const struct store_cursor *c, const MDB_val *v, struct scan_elem *el)
+{
+	const uint8_t *full[STORE_IX_MAX_COMP];
+	size_t len[STORE_IX_MAX_COMP];
+	unsigned n, i;
+
+	if (!store_ix_rec_parse(v, &n, full, len) || n != c->ncomp)
+		return -EIO;
+	for (i = 0; i < c->level; i++)
+		if (enc_cmp(full[i], len[i], (const uint8_t *)c->fixed[i].data, c->fixed[i].len))
+			return 1;
+	el->full = full[c->level];
+	el->full_len = len[c->level];
+	return 0;
+}
+
 /* Fills el's full key from its value: 0, 1 to skip (another pk), or <0. */
 static int elem_decode(const struct store_cursor *c, const MDB_val *v, struct scan_elem *el)
 {
@@ -89,6 +116,8 @@ static int elem_decode(const struct store_cursor *c, const MDB_val *v, struct sc
 	const char *text;
 
 	el->val = *v;
+	if (c->ix)
+		return elem_decode_ix(c, v, el);
 	if (c->parts) {
 		if (v->mv_size <= sizeof(uint64_t))
 			return -EIO;
@@ -143,6 +172,9 @@ static int elem_cmp_down(const void *a, const void *b)
 
 /* ---- one environment's stream ---- */
 
+static int seek_last_before(MDB_cursor *cur, struct ddb_buf *seek, bool allow_equal, MDB_val *k,
+			    MDB_val *v);
+
 /* The part of a stored key after the prefix, or false if not under it. */
 static bool key_part(const struct store_cursor *c, const MDB_val *k, const uint8_t **part,
 		     size_t *len)
@@ -152,7 +184,32 @@ static bool key_part(const struct store_cursor *c, const MDB_val *k, const uint8
 		return false;
 	*part = (const uint8_t *)k->mv_data + c->prefix.len;
 	*len = k->mv_size - c->prefix.len;
+	if (c->ix) {
+		size_t used;
+
+		/* More parts follow: this level's is a full encoding, or T bytes and a hash. */
+		if (!ddb_keycodec_span(*part, *len < c->t ? *len : c->t, c->type, &used))
+			*len = used;
+		else if (*len > c->t + DDB_KEY_HASH_LEN)
+			*len = c->t + DDB_KEY_HASH_LEN;
+	}
 	return true;
+}
+
+/* Index scans that repeat values: the next stored key past the value last listed. */
+static int stream_skip(struct scan_stream *s, bool reverse, MDB_val *k, MDB_val *v)
+{
+	MDB_val want;
+
+	s->skip_set = false;
+	if (reverse)
+		return seek_last_before(s->cur, &s->skip, false, k, v);
+	if (!prefix_successor(&s->skip))
+		return MDB_NOTFOUND;
+	want.mv_size = s->skip.len;
+	want.mv_data = s->skip.data;
+	*k = want;
+	return mdb_cursor_get(s->cur, k, v, MDB_SET_RANGE);
 }
 
 /* Positions the cursor below the first key at or after seek (MDB_SET_RANGE, then back). */
@@ -179,12 +236,13 @@ static int stream_seek(const struct store_cursor *c, struct scan_stream *s, MDB_
 {
 	const struct scan_bound *b = c->reverse ? &c->hi : &c->lo;
 	struct ddb_buf seek = DDB_BUF_INIT;
-	bool whole = b->set && b->b.len <= c->t;
+	/* Entries of an index level go on past the value: seek beyond them. */
+	bool whole = b->set && b->b.len <= c->t && !c->distinct;
 	int rc;
 
 	rc = ddb_buf_add(&seek, c->prefix.data, c->prefix.len);
 	if (!rc && b->set)
-		rc = ddb_buf_add(&seek, b->b.data, whole ? b->b.len : c->t);
+		rc = ddb_buf_add(&seek, b->b.data, b->b.len <= c->t ? b->b.len : c->t);
 	if (rc)
 		goto out_seek;
 	if (!c->reverse) {
@@ -204,6 +262,17 @@ out_seek:
 	return rc;
 }
 
+/* A sorted group of an index level holds each value once per entry: keep one. */
+static void stream_dedupe(struct scan_stream *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (!n || elem_cmp_up(&s->buf[n - 1], &s->buf[i]))
+			s->buf[n++] = s->buf[i];
+	s->n = n;
+}
+
 /*
  * Reads the next element, or the whole group it starts, into s->buf in scan
  * order.  Leaves s->n == 0 at the end.
@@ -220,7 +289,12 @@ static int stream_fill(const struct store_cursor *c, struct scan_stream *s)
 	for (;;) {
 		if (s->eof)
 			return 0;
-		rc = s->started ? mdb_cursor_get(s->cur, &k, &v, step) : stream_seek(c, s, &k, &v);
+		if (!s->started)
+			rc = stream_seek(c, s, &k, &v);
+		else if (s->skip_set)
+			rc = stream_skip(s, c->reverse, &k, &v);
+		else
+			rc = mdb_cursor_get(s->cur, &k, &v, step);
 		s->started = true;
 		if (rc == MDB_NOTFOUND || (!rc && !key_part(c, &k, &part, &len))) {
 			s->eof = true;
@@ -238,6 +312,12 @@ static int stream_fill(const struct store_cursor *c, struct scan_stream *s)
 		rc = elem_push(c, s, &v);
 		if (rc)
 			return rc;
+		if (len <= c->t && s->n && c->distinct) {
+			ddb_buf_reset(&s->skip);
+			s->skip_set = !ddb_buf_add(&s->skip, k.mv_data, c->prefix.len + len);
+			if (!s->skip_set)
+				return -ENOMEM;
+		}
 		if (len <= c->t && s->n)
 			return 0; /* a single element, sorted as stored */
 		if (len > c->t)
@@ -245,6 +325,8 @@ static int stream_fill(const struct store_cursor *c, struct scan_stream *s)
 	}
 	if (s->n > 1)
 		qsort(s->buf, s->n, sizeof(*s->buf), c->reverse ? elem_cmp_down : elem_cmp_up);
+	if (c->distinct)
+		stream_dedupe(s);
 	return 0;
 }
 
@@ -310,6 +392,7 @@ static void stream_close(struct scan_stream *s)
 	mdb_cursor_close(s->cur);
 	store_env_read_end(s->env, s->txn);
 	free(s->buf);
+	ddb_buf_release(&s->skip);
 }
 
 /* ---- bounds ---- */
@@ -513,6 +596,10 @@ int store_cursor_next(struct store_cursor *c, struct store_entry *out)
 		return 1;
 	rc = cursor_entry(c, best, out);
 	from->pos++;
+	/* A value of an index level may be listed by several environments. */
+	for (i = 0; c->distinct && i < c->ns; i++)
+		if (&c->s[i] != from && stream_peek(c, &c->s[i], &el) == 0 && !elem_cmp_up(el, best))
+			c->s[i].pos++;
 	return rc;
 }
 
@@ -530,5 +617,60 @@ void store_cursor_close(struct store_cursor *c)
 	ddb_buf_release(&c->lo.b);
 	ddb_buf_release(&c->hi.b);
 	ddb_buf_release(&c->key);
+	for (i = 0; i < STORE_IX_MAX_COMP; i++)
+		ddb_buf_release(&c->fixed[i]);
 	free(c);
+}
+
+int store_ix_cursor_open(struct store_table *t, const struct store_ix_scan *ix,
+			 const struct store_range *range, const struct ddb_key *after,
+			 struct store_cursor **out)
+{
+	struct store_env *one = NULL;
+	struct store_cursor *c;
+	unsigned i, n;
+	int rc = 0;
+
+	if (ix->ncomp < 2 || ix->ncomp > STORE_IX_MAX_COMP || ix->level >= ix->ncomp ||
+	    (ix->local && ix->level == 0))
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->ix = true;
+	c->kind = STORE_SCAN_PARTITION;
+	c->ncomp = ix->ncomp;
+	c->level = ix->level;
+	c->distinct = ix->level + 1 < ix->ncomp;
+	c->type = ix->type[ix->level];
+	c->dbi = STORE_IXENT;
+	c->t = store_ix_part_t(ix->ncomp);
+	c->reverse = range && range->reverse;
+	rc = store_ix_prefix(&c->prefix, ix->id);
+	for (i = 0; !rc && i < ix->level; i++) {
+		rc = ddb_keycodec_part(&c->prefix, &ix->fixed[i], c->t, NULL);
+		if (!rc)
+			rc = ddb_keycodec_encode(&c->fixed[i], &ix->fixed[i]);
+	}
+	if (!rc)
+		rc = cursor_bounds(c, range, after);
+	n = store_table_env_count(t);
+	if (!rc && n && ix->local) {
+		rc = store_table_env(t, &ix->fixed[0], &one, NULL, NULL);
+		n = 1;
+	}
+	if (!rc && n) {
+		c->s = calloc(n, sizeof(*c->s));
+		rc = c->s ? 0 : -ENOMEM;
+	}
+	for (i = 0; !rc && i < n; i++) {
+		c->ns = i + 1;
+		rc = stream_open(c, &c->s[i], one ? one : t->envs[i]);
+	}
+	if (rc) {
+		store_cursor_close(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
 }

@@ -40,6 +40,7 @@
 #include <stdint.h>
 #include "err.h"
 #include "keycodec.h"
+#include "buf.h"
 #include "schema.h"
 
 #define DDB_ITEM_SIZE_MAX 409600
@@ -76,6 +77,14 @@ size_t ddb_item_size(const struct ddb_item *item);
  */
 int ddb_item_key_attr(const struct ddb_item *item, const char *name, enum ddb_type type,
 		      struct ddb_key *out);
+
+/*
+ * The same from an item's canonical text (as ddb_item_text gave it), with
+ * the value's bytes kept in *mem.  Returns 0, -ENOENT if absent, -EINVAL if
+ * present with another type, -EIO if the text is not canonical, -ENOMEM.
+ */
+int ddb_item_text_key_attr(const char *text, size_t len, const char *name, enum ddb_type type,
+			   struct ddb_buf *mem, struct ddb_key *out);
 
 /*
  * Checks a key value against SPEC's rules for a key of the given role

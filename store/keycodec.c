@@ -274,6 +274,37 @@ static int kc_decode_number(const uint8_t *p, size_t len, struct ddb_buf *out, s
 	return rc;
 }
 
+int ddb_keycodec_span(const void *data, size_t len, enum ddb_type type, size_t *used)
+{
+	const uint8_t *p = data, *z;
+	size_t i = 0;
+
+	if (type == DDB_TYPE_N) {
+		if (len && p[0] == KC_ZERO) {
+			*used = 1;
+			return 0;
+		}
+		if (len < 2 || (p[0] != KC_NEG && p[0] != KC_POS))
+			return -EINVAL;
+		z = memchr(p + 2, p[0] == KC_NEG ? 0xff : 0x00, len - 2);
+		if (!z)
+			return -EINVAL;
+		*used = (size_t)(z - p) + 1;
+		return 0;
+	}
+	while (i < len && (z = memchr(p + i, 0, len - i)) != NULL) {
+		i = (size_t)(z - p);
+		if (i + 1 >= len)
+			break;
+		if (p[i + 1] == 0x01) {
+			*used = i + 2;
+			return 0;
+		}
+		i += 2;
+	}
+	return -EINVAL;
+}
+
 int ddb_keycodec_decode(const void *data, size_t len, enum ddb_type type, struct ddb_buf *out,
 			size_t *used)
 {

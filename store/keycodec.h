@@ -80,6 +80,13 @@ int ddb_keycodec_part(struct ddb_buf *out, const struct ddb_key *k, size_t t, bo
 int ddb_keycodec_decode(const void *data, size_t len, enum ddb_type type,
 			struct ddb_buf *out, size_t *used);
 
+/*
+ * The length of the full encoding at the start of data[0..len), without
+ * decoding it: 0 and *used, or -EINVAL if there is none (e.g. the first T
+ * bytes of a shortened part).
+ */
+int ddb_keycodec_span(const void *data, size_t len, enum ddb_type type, size_t *used);
+
 /* Key order between two values of the same type: <0, 0, >0 (mixed types order by type). */
 int ddb_key_cmp(const struct ddb_key *a, const struct ddb_key *b);
 

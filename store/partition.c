@@ -242,7 +242,7 @@ int store_env_meta(struct store_env *e, MDB_txn *txn, struct store_pmeta *m)
 	return 0;
 }
 
-static const char *const partition_dbis[] = {"items", "parts", "meta", "journal"};
+static const char *const partition_dbis[] = {"items", "parts", "meta", "journal", "index"};
 
 /*
  * Opens the table's n partition environments (tables/<id>/pNN), creating
@@ -264,7 +264,7 @@ int store_partitions_open(struct store_table *t, unsigned n, struct ddb_err *err
 	for (i = 0; i < n && !rc; i++) {
 		snprintf(path, sizeof(path), "%s/tables/%llu/p%02u", t->st->datadir,
 			 (unsigned long long)t->id, i);
-		rc = store_env_open(path, &t->st->opt, partition_dbis, 4, &envs[i], err);
+		rc = store_env_open(path, &t->st->opt, partition_dbis, STORE_MAX_DBI, &envs[i], err);
 	}
 	if (rc) {
 		for (i = 0; i < n; i++)

@@ -756,6 +756,12 @@ bool ddb_schema_key_type(const struct ddb_schema *s, const char *attr, enum ddb_
 	return true;
 }
 
+void ddb_schema_set_index_id(struct ddb_schema *s, size_t i, uint32_t id)
+{
+	if (i < s->nindex)
+		s->index[i].id = id;
+}
+
 static bool key_attr_eq(struct ddb_key_attr a, struct ddb_key_attr b)
 {
 	return a.type == b.type && strcmp(a.name, b.name) == 0;

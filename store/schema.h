@@ -37,6 +37,7 @@ struct ddb_index_def {
 	struct ddb_key_attr hash;
 	bool has_range;
 	struct ddb_key_attr range;
+	uint32_t id;			/* the store's number for it (0 until set) */
 };
 
 /* Per-table figures for describe-table, gathered by the store. */
@@ -75,6 +76,9 @@ unsigned ddb_schema_partitions(const struct ddb_schema *s);
 int64_t ddb_schema_created_ms(const struct ddb_schema *s);
 size_t ddb_schema_index_count(const struct ddb_schema *s);
 const struct ddb_index_def *ddb_schema_index(const struct ddb_schema *s, size_t i);
+
+/* Sets index i's id; the store numbers indexes before publishing a schema. */
+void ddb_schema_set_index_id(struct ddb_schema *s, size_t i, uint32_t id);
 
 /*
  * Declared type of an attribute that is a key of the table or of an index;

@@ -82,6 +82,7 @@ static void table_free(struct store_table *t)
 	for (i = 0; i < t->nold; i++)
 		ddb_schema_free(t->old[i]);
 	free(t->old);
+	store_ix_set_release(&t->ix);
 	free(t->envs);
 	free(t->name);
 	pthread_rwlock_destroy(&t->life);
@@ -145,6 +146,14 @@ static int table_load(const char *name, const struct store_cat_rec *rec, void *c
 	if (rec->schema)
 		rc = ddb_schema_parse(rec->schema, strlen(rec->schema), name, rec->created_ms, &s,
 				      err);
+	if (!rc && s) {
+		bool changed;
+
+		/* Numbers indexes a record from before numbering lacks (kept at their build). */
+		rc = store_ix_set_copy(&t->ix, &rec->ix);
+		if (!rc)
+			rc = store_ix_set_update(&t->ix, s, false, &changed);
+	}
 	if (!rc && s)
 		rc = store_table_attach_schema(t, s, err);
 	if (rc) {
@@ -349,7 +358,7 @@ static int create_in_catalog(struct store_txn *tx, void *arg, struct ddb_err *er
 
 int store_table_create(struct store *st, const char *name, struct ddb_err *err)
 {
-	struct create_ctx c = {name, {0, 0, NULL}};
+	struct create_ctx c = {name, {.schema = NULL}};
 	struct store_txn tx = {0};
 	struct store_table *t;
 	struct timespec ts;

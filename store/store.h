@@ -184,6 +184,70 @@ int store_journal_each(struct store_table *t, store_journal_fn fn, void *ctx);
 /* Forces a durable sync of the environment holding pk (all of them if NULL). */
 int store_sync(struct store_table *t, const struct ddb_key *pk);
 
+/*
+ * The schema in force for this write: read after the transaction began, so
+ * a write either sees an index that is being added (and keeps it) or
+ * commits before its backfill reads the environment.
+ */
+const struct ddb_schema *store_txn_schema(struct store_txn *txn);
+
+/* ---- secondary index entries (SPEC section 7) ---- */
+
+/*
+ * An index entry is the tuple of its key components in index order:
+ * GSI (index hash[, index range], table hash[, table range]); LSI (table
+ * hash, index range, table range).  Entries live in the environment of the
+ * item they derive from, so they change in the item's commit; a GSI's
+ * listing merges all environments.  id is the index's (ddb_index_def.id).
+ */
+#define STORE_IX_MAX_COMP 4
+
+struct store_ix_entry {
+	uint32_t id;
+	unsigned ncomp;
+	struct ddb_key comp[STORE_IX_MAX_COMP];
+};
+
+/* Inserts or replaces; size is what the entry adds to IndexSizeBytes. */
+int store_txn_ix_put(struct store_txn *txn, const struct store_ix_entry *e, uint64_t size);
+/* -ENOENT if absent. */
+int store_txn_ix_del(struct store_txn *txn, const struct store_ix_entry *e);
+/* Exact entry count and size of an index over all partitions. */
+int store_ix_stats(struct store_table *t, uint32_t id, uint64_t *items, uint64_t *bytes);
+
+/* ---- background index work: one environment, one batch per transaction ---- */
+
+unsigned store_table_env_count(struct store_table *t);
+/* store_write on environment i (0 <= i < store_table_env_count). */
+int store_write_env(struct store_table *t, unsigned i, store_write_fn fn, void *ctx,
+		    struct ddb_err *err);
+
+/* Deletes up to max entries of index id; *done once none is left (figures gone too). */
+int store_txn_ix_drop_some(struct store_txn *txn, uint32_t id, size_t max, bool *done);
+
+/*
+ * Backfill of index id: calls fn for up to max items after the position
+ * saved (in the same commit) by the previous batch; *done at the end, which
+ * is remembered too.  fn adds the item's entries.
+ */
+typedef int (*store_item_fn)(struct store_txn *txn, const struct ddb_key *pk,
+			     const struct ddb_key *sk, const char *text, size_t len,
+			     uint64_t ddb_size, void *ctx, struct ddb_err *err);
+int store_txn_backfill_some(struct store_txn *txn, uint32_t id, size_t max, store_item_fn fn,
+			    void *ctx, bool *done, struct ddb_err *err);
+
+/* Indexes with work left: being built (CREATING) or dropped with entries left. */
+struct store_ix_job {
+	uint32_t id;
+	bool drop;		/* else build */
+};
+int store_table_ix_jobs(struct store_table *t, struct store_ix_job **jobs, size_t *n);
+/* Ends a job: a built index becomes ACTIVE, a dropped one is forgotten. */
+int store_table_ix_job_done(struct store_table *t, const struct store_ix_job *job,
+			    struct ddb_err *err);
+/* Whether the index named is ACTIVE (false while CREATING or unknown). */
+bool store_table_ix_active(struct store_table *t, uint32_t id);
+
 /* ---- listing: sorted, streamed, resumable ---- */
 
 enum store_scan {
@@ -222,6 +286,24 @@ struct store_entry {
 int store_cursor_open(struct store_table *t, enum store_scan kind, const struct ddb_key *pk,
 		      const struct store_range *range, const struct ddb_key *after,
 		      struct store_cursor **out);
+/*
+ * The distinct values of one component of an index's entries, given the
+ * components before it (fixed[0..level)), in key order: a directory level
+ * of the index tree.  With LSI true every entry shares the first component
+ * (the table's hash key), so one environment is read.
+ */
+struct store_ix_scan {
+	uint32_t id;
+	unsigned ncomp;
+	enum ddb_type type[STORE_IX_MAX_COMP];
+	unsigned level;
+	const struct ddb_key *fixed;
+	bool local;
+};
+int store_ix_cursor_open(struct store_table *t, const struct store_ix_scan *ix,
+			 const struct store_range *range, const struct ddb_key *after,
+			 struct store_cursor **out);
+
 /* 0 and the next entry (valid until the next call), 1 at the end, or <0. */
 int store_cursor_next(struct store_cursor *c, struct store_entry *out);
 void store_cursor_close(struct store_cursor *c);

@@ -18,7 +18,7 @@
 #include "store.h"
 
 #define STORE_MAP_INITIAL ((size_t)64 << 20)
-#define STORE_MAX_DBI 4
+#define STORE_MAX_DBI 5
 
 /* Named databases of a partition environment. */
 enum store_pdbi {
@@ -26,6 +26,7 @@ enum store_pdbi {
 	STORE_PARTS,   /* pk part -> u64 item count, full pk (hash+range only) */
 	STORE_META,    /* "stats" -> struct store_pmeta */
 	STORE_JOURNAL, /* u64 id -> intent record */
+	STORE_IXENT,   /* index entries: u32 index id, key parts -> ixtxn.c record */
 };
 
 /* Named databases of the catalog environment. */
@@ -66,6 +67,35 @@ struct store_rec_hdr {
 
 #define STORE_REC_VERSION 1
 
+/* ixstate.c: the ids and states of a table's indexes, kept in the catalog. */
+struct store_ix_state {
+	char *name;
+	uint32_t id;
+	bool active; /* else CREATING: the backfill has not finished */
+};
+
+struct store_ix_set {
+	struct store_ix_state *v;
+	size_t n;
+	uint32_t next_id;
+	uint32_t *drop; /* removed indexes whose entries are not all deleted yet */
+	size_t ndrop;
+};
+
+void store_ix_set_release(struct store_ix_set *x);
+int store_ix_set_copy(struct store_ix_set *dst, const struct store_ix_set *src);
+/* A JSON object for the catalog record, or NULL without memory. */
+void *store_ix_set_to_json(const struct store_ix_set *x);
+int store_ix_set_from_json(const void *json, struct store_ix_set *x);
+/*
+ * Numbers the indexes of s (ids written into s) after the set x: an index
+ * whose name x knows keeps its id and state, a new one gets the next id and
+ * is ACTIVE only if `fresh` (a table with no items yet), others CREATING;
+ * indexes of x missing from s are queued for dropping.  Returns 0, -ENOMEM.
+ * *changed tells whether x changed.
+ */
+int store_ix_set_update(struct store_ix_set *x, struct ddb_schema *s, bool fresh, bool *changed);
+
 struct store_table {
 	struct store *st;
 	struct store_table *next; /* in st->tables, under reg_lock */
@@ -79,6 +109,7 @@ struct store_table {
 	const struct ddb_schema *schema; /* current, NULL until set */
 	struct ddb_schema **old;	 /* superseded, freed with the table */
 	size_t nold;
+	struct store_ix_set ix;		 /* under lock */
 	struct store_env **envs; /* one per partition, fixed once set */
 	unsigned nenv;
 };
@@ -124,11 +155,21 @@ int store_partitions_open(struct store_table *t, unsigned n, struct ddb_err *err
 int store_table_env(struct store_table *t, const struct ddb_key *pk, struct store_env **env,
 		    const struct ddb_schema **schema, unsigned *part);
 
+/* ixtxn.c */
+/* Stored threshold of each key part of an index entry with ncomp parts. */
+size_t store_ix_part_t(unsigned ncomp);
+/* The LMDB key prefix of an index: its id, big-endian. */
+int store_ix_prefix(struct ddb_buf *out, uint32_t id);
+/* Splits an entry record: false if malformed.  full[i]/len[i] per component. */
+bool store_ix_rec_parse(const MDB_val *v, unsigned *ncomp, const uint8_t *full[],
+			size_t len[]);
+
 /* catalog.c */
 struct store_cat_rec {
 	uint64_t id;
 	int64_t created_ms;
 	char *schema; /* normalised create-table JSON, or NULL */
+	struct store_ix_set ix;
 };
 int store_catalog_open(struct store *st, struct ddb_err *err);
 typedef int (*store_cat_fn)(const char *name, const struct store_cat_rec *rec, void *ctx,
