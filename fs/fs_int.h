@@ -54,6 +54,7 @@ enum fs_kind {
 /* Where in an index tree a node is (node_index.c). */
 struct fs_ix {
 	const struct ddb_index_def *def;	/* NULL: the .index directory itself */
+	bool missing;				/* names no index: absent, not writable */
 	bool local;				/* LSI: under a partition */
 	struct store_ix_scan scan;		/* scan.level: the component listed */
 	struct ddb_key keys[STORE_IX_MAX_COMP];	/* scan.fixed, then the leaf's */

@@ -152,8 +152,10 @@ int fs_index_resolve(struct fs_node *n, char **comp, int i, int k)
 	if (i + 1 == k)
 		return 0;
 	ix->def = index_find(n->schema, comp[i + 1], ix->local);
-	if (!ix->def)
-		return -ENOENT;
+	if (!ix->def) {
+		ix->missing = true;	/* so `mkdir .index/X` is EROFS, not ENOENT */
+		return i + 2 == k ? 0 : -ENOENT;
+	}
 	scan_setup(ix, n->schema);
 	if (ix->local) {
 		if (key_keep(ix, 0, &n->pk))
@@ -251,7 +253,7 @@ int fs_index_getattr(struct ddbfs *fs, struct fs_node *n, struct stat *st)
 	unsigned top = ix->local ? 1 : 0;
 	int rc;
 
-	if (ix->local && store_partition_exists(n->t, &n->pk))
+	if (ix->missing || (ix->local && store_partition_exists(n->t, &n->pk)))
 		return -ENOENT;
 	if (ix->def && !store_table_ix_active(n->t, ix->def->id))
 		return refuse_building(n);
