@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,12 +100,16 @@ static bool should_stop(struct idx_worker *w)
 	return stop;
 }
 
-static void say(struct idx_worker *w, const char *table, const char *fmt, uint32_t id,
-		uint64_t n, const char *why)
-{
-	char msg[512];
+static void say(struct idx_worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-	snprintf(msg, sizeof(msg), fmt, table, (unsigned)id, (unsigned long long)n, why);
+static void say(struct idx_worker *w, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (w->log)
 		w->log(msg);
 }
@@ -129,13 +134,13 @@ static int run_job(struct idx_worker *w, struct store_table *t, const char *name
 	if (rc == -ECANCELED)
 		return 0;	/* the index was dropped while it was built */
 	if (!rc && b.fill.skipped)
-		say(w, name, "table %s: index #%u: %llu items not indexed%s", job->id,
-		    b.fill.skipped, " (an index key attribute of another type, or empty)");
+		say(w, "table %s: %llu items left out of a new index: an index key attribute "
+		    "of another type, or empty", name, (unsigned long long)b.fill.skipped);
 	if (!rc)
 		rc = store_table_ix_job_done(t, job, &err);
 	if (rc)
-		say(w, name, "table %s: index #%u: background work stopped (%llu): %s", job->id,
-		    (uint64_t)-rc, err.code ? err.text : "store error");
+		say(w, "table %s: index work stopped, retried in 5 s: %s", name,
+		    err.code ? err.text : strerror(-rc));
 	return rc;
 }
 
