@@ -212,6 +212,25 @@ EOF
 ddb_wait_for 300 index_active ByAvatar || fail "re-added index never ACTIVE"
 assert_eq 303 "$(describe ItemCount ByAvatar)" "re-added index count"
 
+# ---- a hash-only table: N and B index keys ----
+mkdir "$MNT/Cart"
+echo '{"KeySchema": [{"AttributeName": "ItemName", "KeyType": "HASH"}],
+ "AttributeDefinitions": [{"AttributeName": "ItemName", "AttributeType": "S"},
+   {"AttributeName": "Price", "AttributeType": "N"}, {"AttributeName": "Kind", "AttributeType": "B"}],
+ "GlobalSecondaryIndexes": [
+   {"IndexName": "ByPrice", "KeySchema": [{"AttributeName": "Price", "KeyType": "HASH"}],
+    "Projection": {"ProjectionType": "ALL"}},
+   {"IndexName": "ByKind", "KeySchema": [{"AttributeName": "Kind", "KeyType": "HASH"},
+    {"AttributeName": "Price", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "ALL"}}]}' \
+	>"$MNT/Cart/.schema"
+echo '{"Price": {"N": "10"}, "Kind": {"B": "AAE="}}' >"$MNT/Cart/Tickle Me Elmo"
+echo '{"Price": {"N": "2.5e3"}, "Kind": {"B": "AAE="}}' >"$MNT/Cart/1975 Buick LeSabre"
+assert_eq '../../../Tickle Me Elmo' "$(readlink "$MNT/Cart/.index/ByPrice/10/Tickle Me Elmo")" \
+	"hash-only GSI link"
+assert_eq $'10\n2500' "$(ls -U "$MNT/Cart/.index/ByKind/AAE")" "B partition, N range"
+assert_eq '2500' "$(ls "$MNT/Cart/.index/ByKind/AAE/.gt/1e2")" "view on an N range key"
+assert_same_bytes "$MNT/Cart/.index/ByKind/AAE/2500/1975 Buick LeSabre" "$MNT/Cart/1975 Buick LeSabre"
+
 # ---- table rename, remount ----
 mv "$B" "$MNT/Bonestorm2"
 B=$MNT/Bonestorm2
