@@ -85,6 +85,8 @@ static const char *errno_name(int code)
 	case EXDEV: return "EXDEV";
 	case EIO: return "EIO";
 	case ENOMEM: return "ENOMEM";
+	case EAGAIN: return "EAGAIN";
+	case E2BIG: return "E2BIG";
 	default: return "error";
 	}
 }

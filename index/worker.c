@@ -19,11 +19,12 @@
 #include "entries.h"
 #include "index.h"
 
-#define WORKER_BATCH 256
+#define WORKER_BATCH 256	/* items per backfill commit; DDBFS_INDEX_BATCH overrides */
 
 struct idx_worker {
 	struct store *st;
 	idx_log_fn log;
+	size_t batch;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -70,6 +71,7 @@ static int fill_item(struct store_txn *txn, const struct ddb_key *pk, const stru
 }
 
 struct batch_ctx {
+	size_t size;
 	const struct store_ix_job *job;
 	struct fill_ctx fill;
 	bool done;
@@ -82,9 +84,8 @@ static int batch_in_txn(struct store_txn *txn, void *arg, struct ddb_err *err)
 	int rc;
 
 	if (b->job->drop)
-		return store_txn_ix_drop_some(txn, b->job->id, WORKER_BATCH * 4, &b->done);
-	rc = store_txn_backfill_some(txn, b->job->id, WORKER_BATCH, fill_item, &b->fill, &b->done,
-				     err);
+		return store_txn_ix_drop_some(txn, b->job->id, b->size * 4, &b->done);
+	rc = store_txn_backfill_some(txn, b->job->id, b->size, fill_item, &b->fill, &b->done, err);
 	if (rc)
 		b->fill.skipped = skipped;	/* the batch is retried or abandoned */
 	return rc;
@@ -118,7 +119,7 @@ static void say(struct idx_worker *w, const char *fmt, ...)
 static int run_job(struct idx_worker *w, struct store_table *t, const char *name,
 		   const struct store_ix_job *job)
 {
-	struct batch_ctx b = {job, {job->id, 0}, false};
+	struct batch_ctx b = {w->batch, job, {job->id, 0}, false};
 	struct ddb_err err = DDB_ERR_INIT;
 	unsigned i, n = store_table_env_count(t);
 	int rc = 0;
@@ -201,6 +202,9 @@ int idx_worker_start(struct store *st, idx_log_fn log, struct idx_worker **out)
 		return -ENOMEM;
 	w->st = st;
 	w->log = log;
+	w->batch = WORKER_BATCH;
+	if (getenv("DDBFS_INDEX_BATCH") && atol(getenv("DDBFS_INDEX_BATCH")) > 0)
+		w->batch = (size_t)atol(getenv("DDBFS_INDEX_BATCH"));
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	rc = pthread_create(&w->thread, NULL, worker_main, w);
