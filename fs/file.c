@@ -6,8 +6,9 @@
  * until flush (close) or fsync, and then replaces the stored value in one
  * commit or not at all, so readers see the old item or the new one and a
  * rejected write leaves the old item.  Scratch files are written through to
- * the scratch store.  Reads of an item without a write handle copy straight
- * from LMDB's map.
+ * the scratch store.  A read handle on an item holds the text as of its
+ * open, so reads that take several requests never mix two versions, and the
+ * kernel's size checks on that handle get that text's size.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +35,7 @@ struct fs_file {
 	bool written;			/* write() or ftruncate() since the last commit */
 	int poison;			/* a refused write: every later write and close fail */
 	bool mtime_set;
-	int64_t mtime_ns;
+	int64_t mtime_ns;		/* to set at commit; a read handle's item mtime */
 	struct ddb_buf buf;		/* write buffer, or a read snapshot */
 	struct ddb_jsonprefix jp;
 	size_t jp_len;			/* bytes of buf the recogniser has seen */
@@ -256,6 +257,7 @@ static int open_item(struct fs_file *f, int flags, bool create)
 {
 	struct fs_node *n = &f->node;
 	struct store_item_meta meta;
+	int rc;
 
 	if (open_changes(flags, create)) {
 		if (f->fs->read_only)
@@ -265,7 +267,10 @@ static int open_item(struct fs_file *f, int flags, bool create)
 	if (n->view_miss)
 		return -ENOENT;
 	fs_open_files_settle(f->fs, f->path);
-	return store_item_stat(n->t, &n->pk, n->has_sk ? &n->sk : NULL, &meta);
+	rc = store_item_copy(n->t, &n->pk, n->has_sk ? &n->sk : NULL, &f->buf, &meta);
+	if (!rc)
+		f->mtime_ns = meta.mtime_ns;
+	return rc;
 }
 
 static int open_schema(struct fs_file *f, int flags, bool create)
@@ -357,17 +362,11 @@ int do_read(struct fs_file *f, char *buf, size_t size, off_t off)
 {
 	struct fs_node *n = &f->node;
 	size_t got = 0;
-	int rc;
 
 	if (off < 0)
 		return -EINVAL;
 	if (n->kind == FS_SCRATCH)
 		return (int)scratch_read(f->fs->scratch, f->path, buf, size, off);
-	if (n->kind == FS_ITEM && !f->writable) {
-		rc = store_item_read(n->t, &n->pk, n->has_sk ? &n->sk : NULL, (uint64_t)off, buf,
-				     size, &got, NULL);
-		return rc ? rc : (int)got;
-	}
 	pthread_mutex_lock(&f->lock);
 	if ((size_t)off < f->buf.len) {
 		got = f->buf.len - (size_t)off < size ? f->buf.len - (size_t)off : size;
@@ -608,6 +607,21 @@ int do_futimens(struct fs_file *f, int64_t mtime_ns)
 		rc = idx_item_set_mtime(n->t, &n->pk, n->has_sk ? &n->sk : NULL, mtime_ns, NULL);
 	pthread_mutex_unlock(&f->lock);
 	return rc;
+}
+
+const char *fs_file_path(const struct fs_file *f)
+{
+	return f->path;
+}
+
+bool fs_file_stat(struct fs_file *f, struct stat *st)
+{
+	if (f->node.kind != FS_ITEM || f->writable)
+		return false;
+	fs_fill_file_stat(f->fs, st, f->buf.len, f->mtime_ns);
+	if (f->node.via_view)
+		st->st_mode = S_IFREG | 0444;
+	return true;
 }
 
 void do_release(struct fs_file *f)

@@ -124,6 +124,10 @@ int do_fsync(struct fs_file *f);
 int do_ftruncate(struct fs_file *f, off_t size);
 int do_futimens(struct fs_file *f, int64_t mtime_ns);
 void do_release(struct fs_file *f);
+/* The path f was opened under (relative to the mount, as resolved); lives as long as f. */
+const char *fs_file_path(const struct fs_file *f);
+/* A read handle on an item: fills st for the text it holds (as of its open) and says true. */
+bool fs_file_stat(struct fs_file *f, struct stat *st);
 /* An open, written file at path, if any: its size wins over the store's. */
 bool fs_open_file_size(struct ddbfs *fs, const char *path, uint64_t *size);
 /*

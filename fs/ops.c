@@ -46,8 +46,20 @@ static void *ddb_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	return fs_get();
 }
 
+/*
+ * Asked with a handle (lseek to the end), a read handle
+ * answers for the text it holds.  With hard_remove, libfuse passes a NULL
+ * path for a file unlinked (or renamed over) while open; a write handle then
+ * answers for the name it was opened under.
+ */
 static int ddb_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
+	if (fi && fs_file_stat(file_of(fi), st))
+		return 0;
+	if (!path && fi)
+		path = fs_file_path(file_of(fi));
+	if (!path)
+		return -ENOENT;
 	return WITH_NODE(path, n, do_getattr(fs_, &n, st));
 }
 
@@ -60,8 +72,15 @@ static int open_common(const char *path, struct fuse_file_info *fi, bool create)
 	if (rc)
 		return rc;
 	fi->fh = (uint64_t)(uintptr_t)f;
-	/* Generated files change size between stat and read: read until EOF. */
-	fi->direct_io = kind == FS_ERRORS || kind == FS_SCHEMA;
+	/*
+	 * Generated files change size between stat and read: read until EOF.
+	 * Items too: the kernel keeps one page cache and one size per name,
+	 * which a concurrent writer truncates (O_TRUNC) and fills with text
+	 * not committed yet, so a cached read could mix versions or stop
+	 * short.  Direct I/O reads each handle's own text (file.c); shared
+	 * mmap is then refused (ENODEV), private mmap works.
+	 */
+	fi->direct_io = kind == FS_ERRORS || kind == FS_SCHEMA || kind == FS_ITEM;
 	return 0;
 }
 
