@@ -13,13 +13,20 @@
 # Knobs for running by hand (bash tests/integration/t_books.sh):
 # DDBFS_BIN (default build/fs/ddbfs), DDB_DEADLINE (watchdog, seconds,
 # default 240), DDB_SOFT=1 (report every failed assertion, not only the
-# first), DDB_KEEP=1 (keep the temporary directory for inspection).
+# first), DDB_KEEP=1 (keep the temporary directory for inspection),
+# DDB_WRAP (a command the daemon runs under, split on spaces, e.g.
+# DDB_WRAP="valgrind --leak-check=full --error-exitcode=1"; DDB_PID is then
+# the wrapper's, which is the daemon's for valgrind but not for strace),
+# DDB_MOUNT_WAIT (seconds ddb_mount and ddb_umount wait for the daemon,
+# default 10).
 
 set -Eeuo pipefail
 
 DDB_IT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DDBFS_BIN=${DDBFS_BIN:-$DDB_IT_DIR/../../build/fs/ddbfs}
 DDB_DEADLINE=${DDB_DEADLINE:-240}
+DDB_WRAP=${DDB_WRAP:-}
+DDB_MOUNT_WAIT=${DDB_MOUNT_WAIT:-10}
 DDB_TEST=$(basename "$0" .sh)
 
 if [[ ! -c /dev/fuse ]] || ! command -v fusermount3 >/dev/null; then
@@ -169,10 +176,11 @@ ddb_is_mounted() {
 ddb_mount() {
 	[[ -z $DDB_PID ]] || fail "ddb_mount: already mounted"
 	echo "=== $(date -u +%T) ddbfs -f${*:+ $*} DATA MNT" >>"$DDB_LOG"
-	"$DDBFS_BIN" -f "$@" "$DATA" "$MNT" >>"$DDB_LOG" 2>&1 &
+	# shellcheck disable=SC2086 # DDB_WRAP is a command line to split
+	$DDB_WRAP "$DDBFS_BIN" -f "$@" "$DATA" "$MNT" >>"$DDB_LOG" 2>&1 &
 	DDB_PID=$!
 	echo "$DDB_PID" >"$T/daemon.pid"
-	local tenths=100
+	local tenths=$((DDB_MOUNT_WAIT * 10))
 	while ((tenths-- > 0)); do
 		ddb_is_mounted && return 0
 		if ! kill -0 "$DDB_PID" 2>/dev/null; then
@@ -183,7 +191,7 @@ ddb_mount() {
 		fi
 		sleep 0.1
 	done
-	fail "ddb_mount $*: $MNT not mounted after 10 s"
+	fail "ddb_mount $*: $MNT not mounted after $DDB_MOUNT_WAIT s"
 }
 
 # Clean unmount; the daemon must exit by itself, with status 0 (a sanitizer
@@ -196,12 +204,12 @@ ddb_umount() {
 		((--tries > 0)) || break
 		sleep 0.1
 	done
-	if ! ddb_wait_for 100 ddb_daemon_gone; then
+	if ! ddb_wait_for $((DDB_MOUNT_WAIT * 10)) ddb_daemon_gone; then
 		fusermount3 -uz "$MNT" 2>/dev/null || true
 		kill -9 "$DDB_PID" 2>/dev/null || true
 		wait "$DDB_PID" 2>/dev/null || true
 		DDB_PID=
-		fail "ddb_umount: daemon still running 10 s after fusermount3 -u"
+		fail "ddb_umount: daemon still running $DDB_MOUNT_WAIT s after fusermount3 -u"
 	fi
 	local status=0
 	wait "$DDB_PID" || status=$?
