@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+"""synctrace.py - client operations and strace proof for t_sync_strace.sh.
+
+Usage:
+  synctrace.py client MNT TABLE OPS_LOG MODE N
+      MODE put:   N puts (open, write, close), each to a new item
+      MODE fsync: N times: put an item, then open it read-only and fsync
+      Each operation's wall-clock window (time.time(), the clock strace -ttt
+      prints) goes to OPS_LOG as JSON lines.
+  synctrace.py check TRACE OPS_LOG DATADIR MODE [FLUSHER_TIDS]
+      MODE default | sync.  Prints the evidence, exits 1 on a broken promise.
+  synctrace.py idle TRACE FROM_TS
+      The threads that synced data.mdb files after FROM_TS (the background
+      flusher, when the daemon is otherwise idle).
+  synctrace.py fdinfo PID TRACE
+      Cross-checks, through /proc/PID/fd and /proc/PID/fdinfo, the path and
+      O_DSYNC flag the trace gives every data.mdb descriptor still open.
+
+The trace comes from strace -f -ttt -T -y -e trace=openat,fsync,fdatasync,
+msync,sync_file_range,pwrite64,pwritev,pwritev2,writev,write,lseek.  A write
+to an environment's data.mdb is durable once an fsync/fdatasync/msync/
+sync_file_range of that file starts after it ended, and completes; or at its
+own return when made through a descriptor opened with O_DSYNC.  LMDB writes
+a commit's data pages, syncs them (unless MDB_NOSYNC), then writes the meta
+page (page 0 or 1) through its O_DSYNC descriptor, or without a sync under
+MDB_NOMETASYNC.
+"""
+import json
+import os
+import re
+import sys
+import time
+
+SYNC_CALLS = {"fsync", "fdatasync", "msync", "sync_file_range"}
+WRITE_CALLS = {"pwrite64", "pwritev", "pwritev2", "writev", "write"}
+O_DSYNC = 0o10000
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+LINE = re.compile(r"^(\d+)\s+(\d+\.\d+)\s+(.*)$")
+CALL = re.compile(r"^(\w+)\((.*)$")
+RESUMED = re.compile(r"^<\.\.\. (\w+) resumed>(.*)$")
+RET = re.compile(r"\)\s+=\s+(-?\d+)(?:<([^>]*)>)?(?:\s+\w+ \([^)]*\))?\s*<(\d+\.\d+)>\s*$")
+FD_ARG = re.compile(r"^(\d+)<([^>]*)>")
+
+
+class Event:
+    def __init__(self, tid, ts, call, args):
+        self.tid, self.start, self.call, self.args = tid, ts, call, args
+        self.end = ts
+        self.ret = None
+        self.ret_path = None
+        fd = FD_ARG.match(args)
+        self.fd = int(fd.group(1)) if fd else None
+        self.path = fd.group(2) if fd else None
+        self.dsync = False
+        self.offset = None
+
+    def finish(self, rest):
+        m = RET.search(rest)
+        if m:
+            self.ret = int(m.group(1))
+            self.ret_path = m.group(2)
+            self.end = self.start + float(m.group(3))
+        if self.call == "pwrite64" or self.call.startswith("pwritev"):
+            nums = re.findall(r",\s*(\d+)\)", self.args + rest)
+            if nums:
+                self.offset = int(nums[-1])
+
+
+def parse(trace):
+    """Events of completed calls, in start order."""
+    events, pending = [], {}
+    with open(trace, errors="replace") as f:
+        for line in f:
+            m = LINE.match(line.rstrip("\n"))
+            if not m:
+                continue
+            tid, ts, rest = int(m.group(1)), float(m.group(2)), m.group(3)
+            r = RESUMED.match(rest)
+            if r:
+                ev = pending.pop(tid, None)
+                if ev is not None and ev.call == r.group(1):
+                    ev.finish(r.group(2))
+                    events.append(ev)
+                continue
+            c = CALL.match(rest)
+            if not c:
+                continue
+            if rest.endswith(" <unfinished ...>"):
+                pending[tid] = Event(tid, ts, c.group(1), c.group(2)[:-len(" <unfinished ...>")])
+                continue
+            ev = Event(tid, ts, c.group(1), c.group(2))
+            ev.finish(rest)
+            events.append(ev)
+    events.sort(key=lambda e: e.start)
+    # The descriptor table as the trace tells it: openat results, in order.
+    fds = {}
+    for ev in events:
+        if ev.call == "openat" and ev.ret is not None and ev.ret >= 0:
+            fds[ev.ret] = (ev.ret_path, "O_DSYNC" in ev.args or "O_SYNC" in ev.args)
+        elif ev.fd is not None and ev.fd in fds:
+            ev.dsync = fds[ev.fd][1]
+    return events
+
+
+def is_env(path):
+    return path is not None and path.endswith("/data.mdb") and "/tables/" in path
+
+
+def ops(log):
+    with open(log) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def durable_by(events, path, t):
+    """Whether every write to path that started before t is durable at t."""
+    last_plain = None
+    for ev in events:
+        if ev.start >= t:
+            break
+        if ev.path == path and ev.call in WRITE_CALLS:
+            if ev.end > t:
+                return False
+            if not ev.dsync:
+                last_plain = ev
+    if last_plain is None:
+        return True
+    return any(ev.path == path and ev.call in SYNC_CALLS and ev.start >= last_plain.end
+               and ev.end <= t and ev.ret == 0 for ev in events)
+
+
+def in_window(events, op):
+    return [ev for ev in events if ev.start >= op["start"] and ev.end <= op["end"]]
+
+
+def env_of_commit(evs):
+    files = {ev.path for ev in evs if ev.call in WRITE_CALLS and is_env(ev.path)}
+    return files.pop() if len(files) == 1 else None
+
+
+def check(trace, log, datadir, mode, flusher):
+    events = parse(trace)
+    problems, notes = [], []
+    meta_synced_at_close = 0
+    puts = [op for op in ops(log) if op["op"] == "put"]
+    fsyncs = [op for op in ops(log) if op["op"] == "fsync"]
+    if not puts:
+        problems.append("no operations logged")
+    for op in puts:
+        evs = in_window(events, op)
+        env = env_of_commit(evs)
+        if env is None:
+            problems.append("%s: the commit wrote no single environment's data.mdb: %s"
+                            % (op["name"], sorted({e.path for e in evs if e.call in WRITE_CALLS})))
+            continue
+        op["env"] = env
+        writes = [e for e in evs if e.path == env and e.call in WRITE_CALLS]
+        data = [e for e in writes if e.offset is None or e.offset >= 2 * PAGE]
+        meta = [e for e in writes if e.offset is not None and e.offset < 2 * PAGE]
+        syncs = [e for e in evs if e.path == env and e.call in SYNC_CALLS and e.ret == 0
+                 and e.tid not in flusher]
+        if not data or not meta:
+            problems.append("%s: expected data-page and meta-page writes to %s, got %d and %d"
+                            % (op["name"], env, len(data), len(meta)))
+            continue
+        last_data = max(e.end for e in data)
+        first_meta = min(e.start for e in meta)
+        ordered = [s for s in syncs if s.start >= last_data and s.end <= first_meta]
+        if not ordered:
+            problems.append("%s: no sync of %s between the data pages (end %.6f) and the "
+                            "meta page (start %.6f): the meta page could reach the disk "
+                            "before the data it points to" % (op["name"], env, last_data,
+                                                                first_meta))
+        if mode == "default":
+            if any(e.dsync for e in meta):
+                problems.append("%s: meta page written through an O_DSYNC descriptor: "
+                                "MDB_NOMETASYNC is not in effect" % op["name"])
+            if durable_by(events, env, op["end"]):
+                meta_synced_at_close += 1
+        else:
+            if not durable_by(events, env, op["end"]):
+                problems.append("%s: -o sync: close() returned (%.6f) before every write to "
+                                "%s was durable" % (op["name"], op["end"], env))
+    for op in fsyncs:
+        put = next((p for p in puts if p["name"] == op["name"] and "env" in p), None)
+        if put is None:
+            problems.append("%s: fsync of an item whose commit was not traced" % op["name"])
+            continue
+        env = put["env"]
+        own = [e for e in in_window(events, op) if e.path == env and e.call in SYNC_CALLS
+               and e.ret == 0 and e.tid not in flusher]
+        if not own:
+            problems.append("%s: fsync() returned without the daemon syncing %s in between"
+                            % (op["name"], env))
+        if not durable_by(events, env, op["end"]):
+            problems.append("%s: fsync() returned (%.6f) before every write to %s was durable"
+                            % (op["name"], op["end"], env))
+    # The background flusher (default mode) makes every commit durable later.
+    if mode == "default" and puts:
+        last = max(op["end"] for op in puts)
+        late = [e for e in events if e.call in SYNC_CALLS and e.tid in flusher
+                and e.start > last and e.ret == 0]
+        envs = {op["env"] for op in puts if "env" in op}
+        missing = [p for p in envs if not any(e.path == p for e in late)]
+        if missing:
+            problems.append("no background sync of %s after the last commit" % missing)
+        else:
+            delay = max(min(e.end for e in late if e.path == p) for p in envs) - last
+            notes.append("background sync reached every environment %.2f s after the last "
+                         "commit" % delay)
+    if mode == "default":
+        notes.append("meta page already durable at close() in %d of %d commits (by the "
+                     "background sync, by chance)" % (meta_synced_at_close, len(puts)))
+    # The environment a put went to holds that item.
+    for op in puts:
+        if "env" in op:
+            with open(op["env"], "rb") as f:
+                if op["marker"].encode() not in f.read():
+                    problems.append("%s: its text is not in %s" % (op["name"], op["env"]))
+    n_env = len({op.get("env") for op in puts})
+    print("%s mode: %d commits over %d environments, %d fsyncs checked; %s"
+          % (mode, len(puts), n_env, len(fsyncs), "; ".join(notes)))
+    for p in problems[:20]:
+        print("PROBLEM " + p)
+    return 1 if problems else 0
+
+
+def idle(trace, from_ts):
+    tids = {e.tid for e in parse(trace) if e.call in SYNC_CALLS and e.start >= from_ts
+            and is_env(e.path)}
+    print(" ".join(str(t) for t in sorted(tids)))
+
+
+def fdinfo(pid, trace):
+    events = parse(trace)
+    last = {}
+    for ev in events:
+        if ev.fd is not None and is_env(ev.path):
+            last[ev.fd] = ev
+    bad = 0
+    for fd, ev in sorted(last.items()):
+        try:
+            target = os.readlink("/proc/%s/fd/%d" % (pid, fd))
+            with open("/proc/%s/fdinfo/%d" % (pid, fd)) as f:
+                flags = int(re.search(r"flags:\s*(\d+)", f.read()).group(1), 8)
+        except OSError:
+            continue	# closed since
+        dsync = bool(flags & O_DSYNC)
+        if target != ev.path or dsync != ev.dsync:
+            print("PROBLEM fd %d: trace says %s dsync=%s, /proc says %s dsync=%s"
+                  % (fd, ev.path, ev.dsync, target, dsync))
+            bad += 1
+    print("%d data.mdb descriptors agree with /proc/%s/fd" % (len(last) - bad, pid))
+    return 1 if bad else 0
+
+
+def client(mnt, table, log, mode, n):
+    with open(log, "a") as out:
+        for i in range(n):
+            name = "%s-%d" % (mode, i)
+            marker = "marker-%s-%d-%d" % (mode, i, time.time_ns())
+            path = os.path.join(mnt, table, name)
+            text = json.dumps({"Note": {"S": marker}}).encode()
+            start = time.time()
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.write(fd, text)
+            os.close(fd)
+            end = time.time()
+            out.write(json.dumps({"op": "put", "name": name, "marker": marker,
+                                  "start": start, "end": end}) + "\n")
+            if mode == "fsync":
+                time.sleep(0.05)
+                fd = os.open(path, os.O_RDONLY)
+                start = time.time()
+                os.fsync(fd)
+                end = time.time()
+                os.close(fd)
+                out.write(json.dumps({"op": "fsync", "name": name, "start": start,
+                                      "end": end}) + "\n")
+            time.sleep(0.05)
+
+
+def main():
+    cmd, a = sys.argv[1], sys.argv[2:]
+    if cmd == "client":
+        client(a[0], a[1], a[2], a[3], int(a[4]))
+    elif cmd == "check":
+        flusher = {int(t) for t in a[4].split()} if len(a) > 4 else set()
+        sys.exit(check(a[0], a[1], a[2], a[3], flusher))
+    elif cmd == "idle":
+        idle(a[0], float(a[1]))
+    elif cmd == "fdinfo":
+        sys.exit(fdinfo(a[0], a[1]))
+    else:
+        raise SystemExit("unknown command " + cmd)
+
+
+if __name__ == "__main__":
+    main()

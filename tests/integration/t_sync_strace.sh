@@ -1,0 +1,67 @@
+#!/bin/bash
+# t_sync_strace.sh - the syncs LMDB needs happen when promised (SPEC section
+# 10, README "Durability", issue 6), proved from the daemon's system calls.
+#
+# The daemon runs under strace; synctrace.py matches each client operation's
+# time window with the syscalls on the environments' data.mdb files:
+# - default mode: every commit writes its data pages, fdatasyncs them, and
+#   only then writes the meta page, without O_DSYNC (MDB_NOMETASYNC: power
+#   loss may lose the last commits, never consistency; MDB_NOSYNC would skip
+#   the fdatasync); the background flusher later syncs every environment;
+# - fsync() of an item (even through a read-only descriptor) makes a daemon
+#   thread other than the flusher sync that item's environment, and returns
+#   only once every write to that data.mdb is durable;
+# - -o sync: close() returns only once every write of the commit is durable
+#   (data pages fdatasynced, meta page written through O_DSYNC).
+# Descriptors are mapped to files by strace -y and cross-checked with
+# /proc/PID/fd and /proc/PID/fdinfo.  sync(1) never reaches a FUSE daemon
+# (the kernel sends SYNCFS to virtiofs only); the background sync covers it.
+source "$(dirname "$0")/lib.sh"
+
+command -v strace >/dev/null || fail "strace is missing (contrib/install-deps.sh installs it)"
+ST=$DDB_IT_DIR/synctrace.py
+CALLS=trace=openat,fsync,fdatasync,msync,sync_file_range,pwrite64,pwritev,pwritev2,writev,write,lseek
+
+# strace_mount TRACE [daemon options]: mounts with the daemon under strace.
+strace_mount() {
+	local trace=$1
+	shift
+	DDB_WRAP="strace -f -ttt -T -y -o $trace -e $CALLS" ddb_mount "$@"
+	DAEMON=$(pgrep -P "$DDB_PID" | head -n 1)
+	[[ -n $DAEMON ]] || fail "no daemon under strace"
+}
+
+# The syscalls of the threads that are not the flusher, in the trace so far.
+idle_syncers() {
+	python3 "$ST" idle "$1" "$2"
+}
+
+# ---- default mode ----
+strace_mount "$T/default.trace"
+ddb_mktable Durable K S
+# With nothing else to do, only the background flusher syncs: learn its thread.
+since=$(date +%s.%N)
+ddb_wait_for 100 eval '[[ -n $(idle_syncers "$T/default.trace" "$since") ]]' ||
+	fail "default mode: no background sync of the environments while idle"
+FLUSHER=$(idle_syncers "$T/default.trace" "$since")
+echo "background flusher thread(s): $FLUSHER"
+python3 "$ST" client "$MNT" Durable "$T/default.ops" put 12
+python3 "$ST" client "$MNT" Durable "$T/default.ops" fsync 6
+sync
+# Wait for the background sync after the last commit (it runs once a second).
+last=$(date +%s.%N)
+ddb_wait_for 100 eval '[[ $(idle_syncers "$T/default.trace" "$last" | wc -w) -gt 0 ]]' ||
+	fail "default mode: no background sync after the last commit"
+python3 "$ST" fdinfo "$DAEMON" "$T/default.trace" || fail "default mode: descriptors misread"
+ddb_umount
+python3 "$ST" check "$T/default.trace" "$T/default.ops" "$DATA" default "$FLUSHER" ||
+	fail "default mode: a sync is missing or out of order"
+
+# ---- -o sync ----
+strace_mount "$T/sync.trace" -o sync
+python3 "$ST" client "$MNT" Durable "$T/sync.ops" put 12
+python3 "$ST" client "$MNT" Durable "$T/sync.ops" fsync 4
+python3 "$ST" fdinfo "$DAEMON" "$T/sync.trace" || fail "-o sync: descriptors misread"
+ddb_umount
+python3 "$ST" check "$T/sync.trace" "$T/sync.ops" "$DATA" sync ||
+	fail "-o sync: a commit was acknowledged before it was durable"
