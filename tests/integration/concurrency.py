@@ -3,7 +3,9 @@
 
 Usage:
   concurrency.py setup MNT
-  concurrency.py run MNT OUTDIR PROCS OPS SEED    (PROCS processes x OPS ops)
+  concurrency.py run MNT OUTDIR PROCS OPS SEED [BUDGET]
+      PROCS processes x OPS ops; with BUDGET (seconds), a process starts no
+      new operation once BUDGET has passed (slow builds do fewer)
   concurrency.py check MNT OUTDIR                 (final state and history)
   concurrency.py selftest                         (the model must catch bad histories)
 
@@ -129,11 +131,13 @@ def read(path):
         return f.read()
 
 
-def run_proc(mnt, p, ops, seed, out):
+def run_proc(mnt, p, ops, seed, out, stop_at):
     rng = random.Random(seed)
     hist, problems = [], []
     seq = 0
     for _ in range(ops):
+        if time.monotonic() > stop_at:
+            break
         key = rng.choice(KEYS)
         path = os.path.join(mnt, key)
         r = rng.random()
@@ -177,14 +181,16 @@ def run_proc(mnt, p, ops, seed, out):
         json.dump({"hist": hist, "problems": problems}, f)
 
 
-def cmd_run(mnt, outdir, procs, ops, seed):
+def cmd_run(mnt, outdir, procs, ops, seed, budget):
+    stop_at = time.monotonic() + budget if budget else float("inf")
     pids = []
     for p in range(1, procs + 1):
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
-                run_proc(mnt, p, ops, seed * 100 + p, os.path.join(outdir, "p%d.json" % p))
+                run_proc(mnt, p, ops, seed * 100 + p, os.path.join(outdir, "p%d.json" % p),
+                         stop_at)
             except BaseException as e:  # noqa: B902
                 print("proc %d: %r" % (p, e), file=sys.stderr)
                 code = 2
@@ -382,7 +388,8 @@ def main():
     if cmd == "setup":
         cmd_setup(*args)
     elif cmd == "run":
-        cmd_run(args[0], args[1], int(args[2]), int(args[3]), int(args[4]))
+        cmd_run(args[0], args[1], int(args[2]), int(args[3]), int(args[4]),
+                float(args[5]) if len(args) > 5 else 0)
     elif cmd == "check":
         cmd_check(*args)
     elif cmd == "selftest":
