@@ -46,13 +46,15 @@ struct fs_file {
 	uint64_t committed_gen;		/* buf as of this gen is what the store holds */
 	uint64_t failed_gen;		/* buf as of this gen was refused with failed_rc */
 	int failed_rc;
-	struct fs_file *next;		/* open_files list of write handles */
+	struct fs_file *next;		/* open_files list: writers, or the other handles */
+	struct fs_file **pprev;
 };
 
 struct fs_open_files {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;		/* a handle committed or went away */
-	struct fs_file *head;
+	struct fs_file *head;		/* write handles */
+	struct fs_file *others;		/* every other handle, to free at exit */
 };
 
 /* How long a reader waits for a truncating or creating close to commit. */
@@ -82,25 +84,25 @@ void fs_open_files_free(struct fs_open_files *of)
 static void registry_add(struct fs_file *f)
 {
 	struct fs_open_files *of = f->fs->open_files;
+	struct fs_file **head = f->writable ? &of->head : &of->others;
 
 	pthread_mutex_lock(&of->lock);
-	f->next = of->head;
-	of->head = f;
+	f->next = *head;
+	if (f->next)
+		f->next->pprev = &f->next;
+	f->pprev = head;
+	*head = f;
 	pthread_mutex_unlock(&of->lock);
 }
 
 static void registry_remove(struct fs_file *f)
 {
 	struct fs_open_files *of = f->fs->open_files;
-	struct fs_file **p;
 
 	pthread_mutex_lock(&of->lock);
-	for (p = &of->head; *p; p = &(*p)->next) {
-		if (*p == f) {
-			*p = f->next;
-			break;
-		}
-	}
+	*f->pprev = f->next;
+	if (f->next)
+		f->next->pprev = f->pprev;
 	pthread_cond_broadcast(&of->changed);
 	pthread_mutex_unlock(&of->lock);
 }
@@ -352,8 +354,7 @@ int do_open(struct ddbfs *fs, struct fs_node *n, int flags, bool create, struct 
 		file_free(f);
 		return rc;
 	}
-	if (f->writable)
-		registry_add(f);
+	registry_add(f);
 	*out = f;
 	return 0;
 }
@@ -629,7 +630,21 @@ void do_release(struct fs_file *f)
 	if (!f)
 		return;
 	commit_final(f);	/* nobody hears an error now, but .errors does */
-	if (f->writable)
-		registry_remove(f);
+	registry_remove(f);
 	file_free(f);
+}
+
+void fs_open_files_release_all(struct ddbfs *fs)
+{
+	struct fs_open_files *of = fs->open_files;
+	struct fs_file *f;
+
+	for (;;) {
+		pthread_mutex_lock(&of->lock);
+		f = of->head ? of->head : of->others;
+		pthread_mutex_unlock(&of->lock);
+		if (!f)
+			break;
+		do_release(f);
+	}
 }

@@ -124,6 +124,13 @@ int do_fsync(struct fs_file *f);
 int do_ftruncate(struct fs_file *f, off_t size);
 int do_futimens(struct fs_file *f, int64_t mtime_ns);
 void do_release(struct fs_file *f);
+/*
+ * Releases every handle still open, as do_release would (pending writes
+ * commit).  At exit: the kernel drops the RELEASE of files closed just
+ * before the unmount (after a lazy one, or whenever the daemon lags).
+ * Needs the store open.
+ */
+void fs_open_files_release_all(struct ddbfs *fs);
 /* The path f was opened under (relative to the mount, as resolved); lives as long as f. */
 const char *fs_file_path(const struct fs_file *f);
 /* A read handle on an item: fills st for the text it holds (as of its open) and says true. */

@@ -214,6 +214,7 @@ static int run(struct fuse_args *args, struct cli *cli, struct fuse_cmdline_opts
 		errlog_warn("cannot start the index builder; new indexes stay CREATING");
 	errlog_info("serving %s on %s", datadir, opts->mountpoint);
 	rc = serve(f, opts) ? 1 : 0;
+	fs_open_files_release_all(&fs);
 	idx_worker_stop(fs.indexer);
 	flusher_stop(flusher);
 	fuse_remove_signal_handlers(fuse_get_session(f));

@@ -11,8 +11,10 @@
 # 2. fusermount3 -u with files open fails (EBUSY) and changes nothing; the
 #    lazy fusermount3 -uz detaches the mount while the files stay usable: the
 #    holder finishes its writes and closes them (they commit), and only then
-#    does the daemon exit, by itself and with status 0.  After a remount all
-#    of it is there.
+#    does the daemon exit, by itself and with status 0, having released
+#    every handle (the kernel may drop the RELEASE of the last files closed;
+#    the last one here is a `: > item` that commits at release).  After a
+#    remount all of it is there.
 # 3. After kill -9, the lock file the dead daemon left does not stop a new
 #    daemon (flock dies with its holder), and nothing is lost.
 source "$(dirname "$0")/lib.sh"
@@ -102,6 +104,8 @@ for i in range(200):
     fd = os.open(os.path.join(top, "late%d" % i), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.write(fd, body[:10])
     writers.append((fd, body))
+# `: > r7` left open: the item commits (as its keys alone) at release.
+trunc = os.open(os.path.join(top, "r7"), os.O_WRONLY | os.O_TRUNC)
 open(ready, "w").close()
 deadline = time.monotonic() + 120
 while not os.path.exists(go):	# until the test has unmounted lazily
@@ -115,6 +119,7 @@ for fd, want in zip(readers, before):
     if os.pread(fd, 1 << 20, 0) != want:
         sys.exit("a read handle changed after the lazy unmount")
     os.close(fd)
+os.close(trunc)		# the last close: its RELEASE races with the unmount
 PY
 holder=$!
 # A failed assertion must not leave the holder behind.
@@ -148,6 +153,8 @@ for i in 0 199; do
 	printf '{\n  "K": {"S": "late%d"},\n  "Late": {"S": "after the lazy unmount %d"}\n}\n' "$i" "$i" >"$T/late"
 	assert_same_bytes "$T/late" "$MNT/Handles/late$i"
 done
+printf '{\n  "K": {"S": "r7"}\n}\n' >"$T/r7"
+assert_same_bytes "$T/r7" "$MNT/Handles/r7"
 ITEMS=$((ITEMS + 200))
 count() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ItemCount"])' "$MNT/Handles/.schema"; }
 assert_eq "$ITEMS" "$(count)" "ItemCount after the lazy unmount"
