@@ -15,6 +15,8 @@ PACKAGES=(
 	# run and integration tests: fusermount3, mountpoint, real tools
 	fuse3 lmdb-utils python3 rsync tar coreutils findutils sed vim-nox attr
 	strace psmisc procps util-linux ca-certificates
+	# memory checks (t_valgrind.sh; the whole suite by hand, tests/README.md)
+	valgrind
 )
 
 if ((EUID == 0)); then
