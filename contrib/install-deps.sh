@@ -17,6 +17,9 @@ PACKAGES=(
 	strace psmisc procps util-linux ca-certificates
 	# memory checks (t_valgrind.sh; the whole suite by hand, tests/README.md)
 	valgrind
+	# fuzzing (contrib/fuzz.sh): clang, its libFuzzer and sanitizer runtimes
+	# (libclang-rt-14-dev is only a Recommends of clang), llvm-symbolizer
+	clang libclang-rt-14-dev llvm-14
 )
 
 if ((EUID == 0)); then

@@ -1,13 +1,18 @@
 #!/bin/bash
 # test.sh - what CI runs: install dependencies, then the whole test suite
 # (unit, fault, integration) twice: a normal build in build/ and an
-# AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/.
+# AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/; then
+# each libFuzzer target of tests/fuzz for DDBFS_FUZZ_SECONDS (contrib/fuzz.sh,
+# clang build in build-fuzz/), each target counting as one test.
 # Exits non-zero if any build or test fails; the last line is always
-# "N passed, N failed" over both runs.
+# "N passed, N failed" over all runs.
 #
 # Environment: JOBS (default 2), DDBFS_SKIP_DEPS=1 to skip install-deps.sh,
-# DDBFS_SKIP_ASAN=1 for a quicker local run, DDBFS_BUILD_DIR and
-# DDBFS_ASAN_DIR to build elsewhere (defaults build, build-asan).
+# DDBFS_SKIP_ASAN=1 and DDBFS_SKIP_FUZZ=1 for a quicker local run,
+# DDBFS_FUZZ_SECONDS (per fuzz target, default 45; JOBS targets run at once,
+# so four take under 2 minutes with the build), DDBFS_BUILD_DIR,
+# DDBFS_ASAN_DIR and DDBFS_FUZZ_DIR to build elsewhere (defaults build,
+# build-asan, build-fuzz).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -66,6 +71,29 @@ run_suite() {
 	fi
 }
 
+# run_fuzz: contrib/fuzz.sh, where each target that ran is a test; a build
+# that failed, or fuzz.sh failing otherwise, is one failure.
+run_fuzz() {
+	local log status=0 line failed_before=$failed
+	log=$(mktemp)
+	DDBFS_FUZZ_JOBS=${DDBFS_FUZZ_JOBS:-$JOBS} bash contrib/fuzz.sh "${DDBFS_FUZZ_SECONDS:-45}" 2>&1 |
+		tee "$log" || status=$?
+	while IFS= read -r line; do
+		case $line in
+		"fuzz.sh: passed "*) passed=$((passed + 1)) ;;
+		"fuzz.sh: FAILED "*)
+			failed=$((failed + 1))
+			failures+=("fuzz: ${line#fuzz.sh: FAILED }")
+			;;
+		esac
+	done <"$log"
+	rm -f "$log"
+	if ((status != 0 && failed == failed_before)); then
+		failed=$((failed + 1))
+		failures+=("fuzz: fuzz.sh exited with $status")
+	fi
+}
+
 if [[ ${DDBFS_SKIP_DEPS:-0} != 1 ]]; then
 	bash contrib/install-deps.sh
 fi
@@ -74,6 +102,10 @@ start=$SECONDS
 run_suite normal "${DDBFS_BUILD_DIR:-build}"
 if [[ ${DDBFS_SKIP_ASAN:-0} != 1 ]]; then
 	run_suite sanitize "${DDBFS_ASAN_DIR:-build-asan}" -DCMAKE_BUILD_TYPE=Debug -DDDBFS_SANITIZE=ON
+fi
+if [[ ${DDBFS_SKIP_FUZZ:-0} != 1 ]]; then
+	echo "=== fuzz: contrib/fuzz.sh ${DDBFS_FUZZ_SECONDS:-45}"
+	run_fuzz
 fi
 
 echo

@@ -484,6 +484,7 @@ static bool only_whitespace(const char *text, size_t len)
 
 static int load(const char *text, size_t len, json_t **out, struct ddb_err *err)
 {
+	const char *nul;
 	json_error_t jerr;
 	json_t *doc;
 
@@ -491,6 +492,11 @@ static int load(const char *text, size_t len, json_t **out, struct ddb_err *err)
 		*out = json_object();
 		return *out ? 0 : ddb_err_set(err, ENOMEM, "out of memory");
 	}
+	/* jansson skips a NUL byte right after a literal or a number ("true\0}"). */
+	nul = memchr(text, '\0', len);
+	if (nul)
+		return ddb_err_set(err, EINVAL, "invalid JSON at byte %zu: unexpected byte 0x00",
+				   (size_t)(nul - text));
 	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!doc) {
 		if (json_error_code(&jerr) == json_error_out_of_memory)
