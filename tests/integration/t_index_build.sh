@@ -49,9 +49,14 @@ EOF
 }
 
 add_index
-assert_eq CREATING "$(figure IndexStatus)" "status right after adding the index"
-expect_errno EAGAIN stat "$MNT/Big/.index/ByColor"
-assert_error_logged_any Big/.index/ByColor EAGAIN
+# Reading a building index is EAGAIN; the build may just have finished in a
+# fast build, in which case the index must be ACTIVE by now.
+if got=$(python3 "$DDB_IT_DIR/fsop.py" stat "$MNT/Big/.index/ByColor" 2>&1); then
+	assert_eq ACTIVE "$(figure IndexStatus)" "readable index is ACTIVE"
+else
+	assert_eq stat:EAGAIN "$got" "reading a CREATING index"
+	assert_error_logged_any Big/.index/ByColor EAGAIN
+fi
 # The building table and other tables serve reads and writes meanwhile.
 echo '{"X": {"S": "y"}}' >"$MNT/Other/during"
 assert_exists "$MNT/Other/during"
