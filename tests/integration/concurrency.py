@@ -31,7 +31,6 @@ with an unlink of the name) did nothing and is only counted.  CONC_SHOW=N
 prints up to N problems (default 30).
 """
 import errno
-import hashlib
 import json
 import os
 import random
@@ -41,6 +40,7 @@ from bisect import bisect_right
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from canon import canon  # noqa: E402
+import workload  # noqa: E402
 
 HR = "ConcHR"
 H = "ConcH"
@@ -49,22 +49,11 @@ KEYS = (["%s/p%d/k%d" % (HR, p, s) for p in range(4) for s in range(8)]
 NEG_INF = -(1 << 62)
 
 
-def key_attrs(key):
-    parts = key.split("/")
-    if parts[0] == HR:
-        return {"P": {"S": parts[1]}, "R": {"S": parts[2]}}
-    return {"K": {"S": parts[1]}}
-
-
-def payload(p, seq, size):
-    seed = hashlib.sha256(b"%d:%d" % (p, seq)).hexdigest()
-    return (seed * (size // len(seed) + 1))[:size]
-
-
 def item(key, version):
     p, seq, size = version
-    it = {"Proc": {"N": str(p)}, "Seq": {"N": str(seq)}, "Payload": {"S": payload(p, seq, size)}}
-    it.update(key_attrs(key))
+    it = {"Proc": {"N": str(p)}, "Seq": {"N": str(seq)},
+          "Payload": {"S": workload.payload(p, seq, size)}}
+    it.update(workload.key_attrs(key, HR))
     return it
 
 
@@ -183,24 +172,9 @@ def run_proc(mnt, p, ops, seed, out, stop_at):
 
 def cmd_run(mnt, outdir, procs, ops, seed, budget):
     stop_at = time.monotonic() + budget if budget else float("inf")
-    pids = []
-    for p in range(1, procs + 1):
-        pid = os.fork()
-        if pid == 0:
-            code = 0
-            try:
-                run_proc(mnt, p, ops, seed * 100 + p, os.path.join(outdir, "p%d.json" % p),
-                         stop_at)
-            except BaseException as e:  # noqa: B902
-                print("proc %d: %r" % (p, e), file=sys.stderr)
-                code = 2
-            os._exit(code)
-        pids.append(pid)
-    status = 0
-    for pid in pids:
-        _, st = os.waitpid(pid, 0)
-        status |= os.waitstatus_to_exitcode(st) != 0
-    sys.exit(status)
+    workload.fork_all(procs, lambda p: run_proc(mnt, p, ops, seed * 100 + p,
+                                                os.path.join(outdir, "p%d.json" % p), stop_at),
+                      "proc")
 
 
 # ---- the model ----------------------------------------------------------

@@ -32,7 +32,6 @@ are functions added to CHECKS: each takes (mnt, observed) and returns a list
 of problem sentences.
 """
 import errno
-import hashlib
 import json
 import os
 import random
@@ -41,6 +40,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from canon import canon  # noqa: E402
+import workload  # noqa: E402
 
 HR = "CrashHR"			# hash (P, S) + range (R, S) table
 H = "CrashH"			# hash-only table (K, S)
@@ -73,30 +73,17 @@ def writer_of(key):
         return None
 
 
-def key_attrs(key):
-    parts = key.split("/")
-    if parts[0] == HR:
-        return {"P": {"S": parts[1]}, "R": {"S": parts[2]}}
-    return {"K": {"S": parts[1]}}
-
-
-def payload(w, ver, size):
-    """Deterministic text of `size` bytes for version ver of writer w."""
-    seed = hashlib.sha256(b"%d/%d" % (w, ver)).hexdigest()
-    return (seed * (size // len(seed) + 1))[:size]
-
-
 def body(w, ver, size):
     """The non-key attributes of a version: what a move carries along."""
     return {"Writer": {"S": "w%d" % w}, "Ver": {"N": str(ver)},
-            "Payload": {"S": payload(w, ver, size)}}
+            "Payload": {"S": workload.payload(w, ver, size)}}
 
 
 def expected_text(key, version):
     """Canonical text of the item at key holding version (w, ver, size)."""
     w, ver, size = version
     item = body(w, ver, size)
-    item.update(key_attrs(key))
+    item.update(workload.key_attrs(key, HR))
     return canon(item)
 
 
@@ -106,9 +93,9 @@ def written_text(rng, key, w, ver, size):
     item = body(w, ver, size)
     choice = rng.random()
     if choice < 0.4:
-        item.update(key_attrs(key))
+        item.update(workload.key_attrs(key, HR))
     elif choice < 0.5:
-        item.update({k: {"S": "stale"} for k in key_attrs(key)})
+        item.update({k: {"S": "stale"} for k in workload.key_attrs(key, HR)})
     names = list(item)
     rng.shuffle(names)
     ordered = {n: item[n] for n in names}
@@ -289,23 +276,8 @@ def run_writer(mnt, state, logdir, w, seed):
 
 def cmd_writers(mnt, state_path, logdir, n, seed):
     state = load_state(state_path)
-    pids = []
-    for w in range(1, n + 1):
-        pid = os.fork()
-        if pid == 0:
-            code = 0
-            try:
-                run_writer(mnt, state, logdir, w, seed * 1000 + w)
-            except BaseException as e:  # noqa: B902 - report, never hang
-                print("writer %d: %r" % (w, e), file=sys.stderr)
-                code = 2
-            os._exit(code)
-        pids.append(pid)
-    status = 0
-    for pid in pids:
-        _, st = os.waitpid(pid, 0)
-        status |= os.waitstatus_to_exitcode(st) != 0
-    sys.exit(status)
+    workload.fork_all(n, lambda w: run_writer(mnt, state, logdir, w, seed * 1000 + w),
+                      "writer")
 
 
 # ---- verification -------------------------------------------------------
