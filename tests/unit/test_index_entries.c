@@ -36,33 +36,15 @@ static const char schema_json[] =
     "{\"IndexName\":\"ByPic\",\"KeySchema\":[{\"AttributeName\":\"Pic\",\"KeyType\":\"HASH\"}],"
     "\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}]}";
 
-struct fixture {
-	char dir[FIXTURE_DIR_MAX];
-	struct store *st;
-	struct store_table *t;
-	const struct ddb_schema *s;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	fixture_dir_make(f->dir, "entries");
-	f->st = fixture_store_open(f->dir, false);
-	f->t = fixture_table_make(f->st, "Bonestorm", schema_json);
-	f->s = store_table_schema(f->t);
-	*state = f;
+	*state = fixture_table_setup("entries", "Bonestorm", schema_json);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	store_table_put(f->t);
-	store_close(f->st);
-	fixture_dir_remove(f->dir);
-	free(f);
+	fixture_table_teardown(*state);
 	return 0;
 }
 
@@ -71,25 +53,25 @@ static struct ddb_key S(const char *s)
 	return (struct ddb_key){DDB_TYPE_S, s, strlen(s)};
 }
 
-static const struct ddb_index_def *def(struct fixture *f, const char *name)
+static const struct ddb_index_def *def(struct fixture_table *f, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < ddb_schema_index_count(f->s); i++)
-		if (!strcmp(ddb_schema_index(f->s, i)->name, name))
-			return ddb_schema_index(f->s, i);
+	for (i = 0; i < ddb_schema_index_count(store_table_schema(f->t)); i++)
+		if (!strcmp(ddb_schema_index(store_table_schema(f->t), i)->name, name))
+			return ddb_schema_index(store_table_schema(f->t), i);
 	fail_msg("no index %s", name);
 	return NULL;
 }
 
-static struct ddb_item *parse(struct fixture *f, const char *user, const char *date,
+static struct ddb_item *parse(struct fixture_table *f, const char *user, const char *date,
 			      const char *json)
 {
 	struct ddb_key pk = S(user), sk = S(date);
 	struct ddb_err err = DDB_ERR_INIT;
 	struct ddb_item *it = NULL;
 
-	if (ddb_item_parse(json, strlen(json), f->s, &pk, &sk, &it, &err))
+	if (ddb_item_parse(json, strlen(json), store_table_schema(f->t), &pk, &sk, &it, &err))
 		fail_msg("parse: %s", err.text);
 	return it;
 }
@@ -103,7 +85,7 @@ static void expect_comp(const struct ddb_key *k, enum ddb_type type, const void 
 
 static void test_text_attr(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture_table *f = *state;
 	struct ddb_item *it = parse(f, "u", "d",
 				    "{\"Avatar\":{\"S\":\"Li\\\"on\\n\"},\"Score\":{\"N\":\"08.50\"},"
 				    "\"Pic\":{\"B\":\"AAEC\"},\"Tags\":{\"SS\":[\"Avatar\"]},"
@@ -131,7 +113,7 @@ static void test_text_attr(void **state)
 
 static void test_entry_shapes(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture_table *f = *state;
 	struct ddb_item *it = parse(f, "jim", "2024", "{\"Avatar\":{\"S\":\"Lion\"},\"Score\":{\"N\":\"850\"}}");
 	struct ddb_key pk = S("jim"), sk = S("2024");
 	struct ddb_err err = DDB_ERR_INIT;
@@ -169,7 +151,7 @@ static void test_entry_shapes(void **state)
 			 -EINVAL);
 }
 
-static uint64_t count(struct fixture *f, const char *index)
+static uint64_t count(struct fixture_table *f, const char *index)
 {
 	uint64_t items, bytes;
 
@@ -178,7 +160,7 @@ static uint64_t count(struct fixture *f, const char *index)
 }
 
 /* The distinct Avatars in ByAvatar, joined by ','. */
-static void expect_avatars(struct fixture *f, const char *want)
+static void expect_avatars(struct fixture_table *f, const char *want)
 {
 	struct store_ix_scan ix = {def(f, "ByAvatar")->id, 4,
 				   {DDB_TYPE_S, DDB_TYPE_N, DDB_TYPE_S, DDB_TYPE_S}, 0, NULL, false};
@@ -195,7 +177,7 @@ static void expect_avatars(struct fixture *f, const char *want)
 	assert_string_equal(got, want);
 }
 
-static void put(struct fixture *f, const char *user, const char *date, const char *json)
+static void put(struct fixture_table *f, const char *user, const char *date, const char *json)
 {
 	struct ddb_item *it = parse(f, user, date, json);
 	struct ddb_key pk = S(user), sk = S(date);
@@ -208,7 +190,7 @@ static void put(struct fixture *f, const char *user, const char *date, const cha
 
 static void test_writes(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture_table *f = *state;
 	struct ddb_key pk = S("jim"), sk = S("1"), pk2 = S("zed"), sk2 = S("9");
 	struct ddb_err err = DDB_ERR_INIT;
 

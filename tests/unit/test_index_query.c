@@ -27,12 +27,6 @@ static const char schema_json[] =
     "[{\"AttributeName\":\"P\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"C\",\"KeyType\":"
     "\"RANGE\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}}]}";
 
-struct fixture {
-	char dir[FIXTURE_DIR_MAX];
-	struct store *st;
-	struct store_table *t;
-};
-
 static struct ddb_key P = {DDB_TYPE_S, "p", 1};
 
 static struct ddb_key N(const char *s)
@@ -42,13 +36,10 @@ static struct ddb_key N(const char *s)
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture_table *f = fixture_table_setup("query", "Tbl", schema_json);
 	struct ddb_err err = DDB_ERR_INIT;
 	int i;
 
-	fixture_dir_make(f->dir, "query");
-	f->st = fixture_store_open(f->dir, false);
-	f->t = fixture_table_make(f->st, "Tbl", schema_json);
 	for (i = 1; i <= 20; i++) {
 		char ks[8], json[64];
 		struct ddb_key sk;
@@ -68,17 +59,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	store_table_put(f->t);
-	store_close(f->st);
-	fixture_dir_remove(f->dir);
-	free(f);
+	fixture_table_teardown(*state);
 	return 0;
 }
 
 /* Resolves q (on the partition, or on ix) and checks the listing, joined by ','. */
-static void expect(struct fixture *f, const struct idx_query *q, const struct store_ix_scan *ix,
+static void expect(struct fixture_table *f, const struct idx_query *q, const struct store_ix_scan *ix,
 		   const char *want)
 {
 	struct idx_range r;
@@ -108,7 +94,7 @@ static void expect(struct fixture *f, const struct idx_query *q, const struct st
 
 static void test_bounds(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture_table *f = *state;
 	struct ddb_err err = DDB_ERR_INIT;
 	struct idx_query q;
 	struct ddb_key k3 = N("3"), k5 = N("5"), k10 = N("10"), k9 = N("9");
@@ -135,7 +121,7 @@ static void test_bounds(void **state)
 
 static void test_limits(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture_table *f = *state;
 	struct ddb_err err = DDB_ERR_INIT;
 	struct idx_query q;
 
@@ -160,7 +146,7 @@ static void test_limits(void **state)
 
 static void test_index_level(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture_table *f = *state;
 	const struct ddb_schema *s = store_table_schema(f->t);
 	struct ddb_key fixed[1] = {P};
 	struct store_ix_scan ix = {ddb_schema_index(s, 0)->id, 3,

@@ -19,36 +19,21 @@
 
 #define ID 7
 
-struct fixture {
-	char dir[FIXTURE_DIR_MAX];
-	struct store *st;
-	struct store_table *t;
-};
+static const char schema_json[] =
+    "{\"KeySchema\":[{\"AttributeName\":\"h\",\"KeyType\":\"HASH\"},"
+    "{\"AttributeName\":\"r\",\"KeyType\":\"RANGE\"}],"
+    "\"AttributeDefinitions\":[{\"AttributeName\":\"h\",\"AttributeType\":\"S\"},"
+    "{\"AttributeName\":\"r\",\"AttributeType\":\"N\"}],\"Partitions\":4}";
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	fixture_dir_make(f->dir, "ixtxn");
-	f->st = fixture_store_open(f->dir, false);
-	f->t = fixture_table_make(
-	    f->st, "Tbl",
-	    "{\"KeySchema\":[{\"AttributeName\":\"h\",\"KeyType\":\"HASH\"},"
-	    "{\"AttributeName\":\"r\",\"KeyType\":\"RANGE\"}],"
-	    "\"AttributeDefinitions\":[{\"AttributeName\":\"h\",\"AttributeType\":\"S\"},"
-	    "{\"AttributeName\":\"r\",\"AttributeType\":\"N\"}],\"Partitions\":4}");
-	*state = f;
+	*state = fixture_table_setup("ixtxn", "Tbl", schema_json);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	store_table_put(f->t);
-	store_close(f->st);
-	fixture_dir_remove(f->dir);
-	free(f);
+	fixture_table_teardown(*state);
 	return 0;
 }
 
@@ -80,7 +65,7 @@ static int op_fn(struct store_txn *txn, void *arg, struct ddb_err *err)
 	return o->rc == -ENOENT ? 0 : o->rc;
 }
 
-static int entry(struct fixture *f, uint32_t id, const char *color, const char *pk,
+static int entry(struct fixture_table *f, uint32_t id, const char *color, const char *pk,
 		 const char *sk, uint64_t size, bool del)
 {
 	struct op o = {id, S(color), S(pk), N(sk), size, del, 0};
@@ -90,7 +75,7 @@ static int entry(struct fixture *f, uint32_t id, const char *color, const char *
 }
 
 /* Lists level lv (fixed values before it) and checks the names, joined by ','. */
-static void expect_level(struct fixture *f, unsigned lv, const struct ddb_key *fixed,
+static void expect_level(struct fixture_table *f, unsigned lv, const struct ddb_key *fixed,
 			 const struct store_range *r, const struct ddb_key *after, const char *want)
 {
 	struct store_ix_scan ix = {ID, 3, {DDB_TYPE_S, DDB_TYPE_S, DDB_TYPE_N}, lv, fixed, false};
@@ -117,7 +102,7 @@ static void expect_level(struct fixture *f, unsigned lv, const struct ddb_key *f
 
 static void test_figures(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture_table *f = *state;
 	uint64_t items, bytes;
 
 	assert_int_equal(entry(f, ID, "red", "a", "1", 100, false), 0);
@@ -141,7 +126,7 @@ static void test_figures(void **state)
 	assert_int_equal(items, 1);
 }
 
-static void fill_colors(struct fixture *f)
+static void fill_colors(struct fixture_table *f)
 {
 	static const char *const colors[] = {"red", "blue", "green"};
 	char pk[16], sk[16];
@@ -159,7 +144,7 @@ static void fill_colors(struct fixture *f)
 
 static void test_levels(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture_table *f = *state;
 	struct ddb_key fixed[2] = {S("red"), S("p03")};
 	struct store_range r = {0};
 	struct ddb_key lo = S("p10"), hi = S("p13"), after = S("green");
@@ -187,7 +172,7 @@ static void test_levels(void **state)
 
 static void test_long_values(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture_table *f = *state;
 	char a[400], b[400], c[400];
 	char want[2048];
 
@@ -222,7 +207,7 @@ static int drop_fn(struct store_txn *txn, void *arg, struct ddb_err *err)
 
 static void test_drop(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture_table *f = *state;
 	uint64_t items, bytes;
 	unsigned i, batches = 0;
 	bool done;
@@ -283,7 +268,7 @@ static int item_fn(struct store_txn *txn, void *arg, struct ddb_err *err)
 
 static void test_backfill(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture_table *f = *state;
 	struct backfill b = {{0}, false};
 	char pk[16], sk[16];
 	unsigned i, calls = 0;

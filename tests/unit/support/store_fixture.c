@@ -57,3 +57,22 @@ struct store_table *fixture_table_make(struct store *st, const char *name, const
 		fail_msg("set_schema: %s", err.text);
 	return t;
 }
+
+struct fixture_table *fixture_table_setup(const char *tag, const char *name, const char *schema)
+{
+	struct fixture_table *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	fixture_dir_make(f->dir, tag);
+	f->st = fixture_store_open(f->dir, false);
+	f->t = fixture_table_make(f->st, name, schema);
+	return f;
+}
+
+void fixture_table_teardown(struct fixture_table *f)
+{
+	store_table_put(f->t);
+	store_close(f->st);
+	fixture_dir_remove(f->dir);
+	free(f);
+}

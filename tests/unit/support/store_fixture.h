@@ -29,4 +29,15 @@ struct store *fixture_store_open(const char *dir, bool read_only);
  */
 struct store_table *fixture_table_make(struct store *st, const char *name, const char *schema);
 
+/* A fresh store holding one table (schema may be NULL): the usual setup. */
+struct fixture_table {
+	char dir[FIXTURE_DIR_MAX];
+	struct store *st;
+	struct store_table *t;
+};
+
+struct fixture_table *fixture_table_setup(const char *tag, const char *name, const char *schema);
+/* Drops the table reference, closes the store, removes the directory. */
+void fixture_table_teardown(struct fixture_table *f);
+
 #endif
