@@ -188,27 +188,19 @@ static void list_fixed(struct listing *l, const char *after)
 	}
 }
 
-static void entry_stat(struct listing *l, const struct store_entry *e, bool is_dir,
-		       struct stat *st)
-{
-	int64_t created = store_table_created_ms(l->d->node.t) * 1000000;
+/*
+ * Where a listing's keys come from: a table's or partition's store cursor,
+ * or a level of an index tree.  stat returns non-zero to skip an entry.
+ */
+struct key_source {
+	enum ddb_type type;
+	int (*open)(struct listing *l, const struct ddb_key *after, struct store_cursor **c);
+	int (*stat)(struct listing *l, const struct store_entry *e, struct stat *st);
+};
 
-	if (is_dir)
-		fs_fill_dir_stat(l->fs, st, created);
-	else
-		fs_fill_file_stat(l->fs, st, e->meta.text_len, e->meta.mtime_ns);
-	if (l->d->node.kind == FS_VIEW)
-		st->st_mode = S_IFREG | 0444;	/* views are read-only */
-}
-
-static void list_keys(struct listing *l, const char *after)
+/* Streams the keys of src after the name `after`, as names. */
+static void list_from(struct listing *l, const char *after, const struct key_source *src)
 {
-	struct fs_node *n = &l->d->node;
-	bool table = n->kind == FS_TABLE;
-	bool dirs = table && ddb_schema_has_range(n->schema);
-	enum ddb_type type = table || !ddb_schema_has_range(n->schema)
-				     ? ddb_schema_hash(n->schema).type
-				     : ddb_schema_range(n->schema).type;
 	struct ddb_buf after_mem = DDB_BUF_INIT, name = DDB_BUF_INIT;
 	struct ddb_key after_key;
 	struct store_cursor *c = NULL;
@@ -218,16 +210,13 @@ static void list_keys(struct listing *l, const char *after)
 
 	if (l->d->has_range && l->d->range.empty)
 		goto out;
-	if (after && ddb_name_to_key(after, type, &after_mem, &after_key, NULL))
+	if (after && ddb_name_to_key(after, src->type, &after_mem, &after_key, NULL))
 		goto out;	/* cannot happen for names we made; end the phase */
-	rc = store_cursor_open(n->t, table ? STORE_SCAN_TABLE : STORE_SCAN_PARTITION,
-			       table ? NULL : &n->pk, l->d->has_range ? &l->d->range.r : NULL,
-			       after ? &after_key : NULL, &c);
+	rc = src->open(l, after ? &after_key : NULL, &c);
 	while (!rc && (rc = store_cursor_next(c, &e)) == 0) {
 		ddb_buf_reset(&name);
-		if (ddb_name_from_key(&name, &e.key))
+		if (ddb_name_from_key(&name, &e.key) || src->stat(l, &e, &st))
 			continue;	/* over 255 bytes: no name can show it */
-		entry_stat(l, &e, dirs, &st);
 		if (!emit(l, PH_KEYS, name.data, &st))
 			break;
 	}
@@ -237,6 +226,46 @@ out:
 	store_cursor_close(c);
 	ddb_buf_release(&after_mem);
 	ddb_buf_release(&name);
+}
+
+static const struct store_range *listing_range(const struct listing *l)
+{
+	return l->d->has_range ? &l->d->range.r : NULL;
+}
+
+static int open_keys(struct listing *l, const struct ddb_key *after, struct store_cursor **c)
+{
+	struct fs_node *n = &l->d->node;
+	bool table = n->kind == FS_TABLE;
+
+	return store_cursor_open(n->t, table ? STORE_SCAN_TABLE : STORE_SCAN_PARTITION,
+				 table ? NULL : &n->pk, listing_range(l), after, c);
+}
+
+static int stat_keys(struct listing *l, const struct store_entry *e, struct stat *st)
+{
+	struct fs_node *n = &l->d->node;
+
+	if (n->kind == FS_TABLE && ddb_schema_has_range(n->schema))
+		fs_fill_dir_stat(l->fs, st, store_table_created_ms(n->t) * 1000000);
+	else
+		fs_fill_file_stat(l->fs, st, e->meta.text_len, e->meta.mtime_ns);
+	if (n->kind == FS_VIEW)
+		st->st_mode = S_IFREG | 0444;	/* views are read-only */
+	return 0;
+}
+
+static void list_keys(struct listing *l, const char *after)
+{
+	struct fs_node *n = &l->d->node;
+	struct key_source src = {
+		n->kind == FS_TABLE || !ddb_schema_has_range(n->schema)
+		    ? ddb_schema_hash(n->schema).type
+		    : ddb_schema_range(n->schema).type,
+		open_keys, stat_keys,
+	};
+
+	list_from(l, after, &src);
 }
 
 static bool emit_index_name(const char *name, void *ctx)
@@ -249,53 +278,42 @@ static bool emit_index_name(const char *name, void *ctx)
 	return emit(l, PH_KEYS, name, &st);
 }
 
-/* One level of an index tree: directories of values, or symlinks at the leaves. */
+static int open_index(struct listing *l, const struct ddb_key *after, struct store_cursor **c)
+{
+	struct fs_node *n = &l->d->node;
+
+	return store_ix_cursor_open(n->t, &n->ix->scan, listing_range(l), after, c);
+}
+
+/* Directories of values, or symlinks at the leaves. */
+static int stat_index(struct listing *l, const struct store_entry *e, struct stat *st)
+{
+	struct fs_node *n = &l->d->node;
+	struct ddb_buf target = DDB_BUF_INIT;
+	int rc = 0;
+
+	fs_fill_dir_stat(l->fs, st, store_table_created_ms(n->t) * 1000000);
+	st->st_mode = S_IFDIR | 0555;
+	if (n->ix->scan.level + 1 == n->ix->scan.ncomp) {
+		rc = fs_index_link_target(n, &e->key, &target);
+		st->st_mode = S_IFLNK | 0777;
+		st->st_nlink = 1;
+		st->st_size = (off_t)target.len;
+	}
+	ddb_buf_release(&target);
+	return rc;
+}
+
+/* One level of an index tree, or the index names at its top. */
 static void list_index(struct listing *l, const char *after)
 {
 	struct fs_node *n = &l->d->node;
-	const struct fs_ix *ix = n->ix;
-	bool leaf = ix->scan.level + 1 == ix->scan.ncomp;
-	struct ddb_buf after_mem = DDB_BUF_INIT, name = DDB_BUF_INIT, target = DDB_BUF_INIT;
-	struct ddb_key after_key;
-	struct store_cursor *c = NULL;
-	struct store_entry e;
-	struct stat st;
-	int rc;
+	struct key_source src = {n->ix->scan.type[n->ix->scan.level], open_index, stat_index};
 
-	if (!ix->def) {
+	if (!n->ix->def)
 		fs_index_names(n, after, emit_index_name, l);
-		return;
-	}
-	if (l->d->has_range && l->d->range.empty)
-		return;
-	if (after && ddb_name_to_key(after, ix->scan.type[ix->scan.level], &after_mem, &after_key,
-				     NULL))
-		goto out;
-	rc = store_ix_cursor_open(n->t, &ix->scan, l->d->has_range ? &l->d->range.r : NULL,
-				  after ? &after_key : NULL, &c);
-	while (!rc && (rc = store_cursor_next(c, &e)) == 0) {
-		ddb_buf_reset(&name);
-		ddb_buf_reset(&target);
-		if (ddb_name_from_key(&name, &e.key) ||
-		    (leaf && fs_index_link_target(n, &e.key, &target)))
-			continue;	/* a key no name can show */
-		fs_fill_dir_stat(l->fs, &st, store_table_created_ms(n->t) * 1000000);
-		st.st_mode = S_IFDIR | 0555;
-		if (leaf) {
-			st.st_mode = S_IFLNK | 0777;
-			st.st_nlink = 1;
-			st.st_size = (off_t)target.len;
-		}
-		if (!emit(l, PH_KEYS, name.data, &st))
-			break;
-	}
-	if (rc < 0)
-		l->rc = rc;
-out:
-	store_cursor_close(c);
-	ddb_buf_release(&after_mem);
-	ddb_buf_release(&name);
-	ddb_buf_release(&target);
+	else
+		list_from(l, after, &src);
 }
 
 static int scratch_entry(const char *name, const struct scratch_stat *ss, void *ctx)
