@@ -159,6 +159,26 @@ static int figures_adjust(struct store_txn *tx, uint32_t id, int64_t items, int6
 	return store_txn_check(tx, mdb_put(tx->txn, tx->env->dbi[STORE_META], &k, &v, 0));
 }
 
+/*
+ * Builds e's keys (released by the caller, also on failure) and looks the
+ * entry up: 0 with its header, -ENOENT if absent, 1 if another entry's
+ * shortened key collides with it, or <0.
+ */
+static int ix_lookup(struct store_txn *tx, const struct store_ix_entry *e, struct ix_keys *k,
+		     MDB_val *key, struct ix_rec_hdr *old)
+{
+	MDB_val v;
+	int rc;
+
+	rc = ix_keys_build(k, e);
+	if (rc)
+		return rc;
+	key->mv_size = k->key.len;
+	key->mv_data = k->key.data;
+	rc = store_txn_check(tx, mdb_get(tx->txn, tx->env->dbi[STORE_IXENT], key, &v));
+	return rc ? rc : ix_rec_match(&v, k, old);
+}
+
 int store_txn_ix_put(struct store_txn *tx, const struct store_ix_entry *e, uint64_t size)
 {
 	struct ix_rec_hdr h = {IX_REC_VERSION, 0, 0, size}, old;
@@ -170,20 +190,12 @@ int store_txn_ix_put(struct store_txn *tx, const struct store_ix_entry *e, uint6
 	unsigned i;
 	int rc;
 
-	rc = ix_keys_build(&k, e);
-	if (rc)
-		return rc;
-	key.mv_size = k.key.len;
-	key.mv_data = k.key.data;
-	rc = store_txn_check(tx, mdb_get(tx->txn, tx->env->dbi[STORE_IXENT], &key, &v));
+	rc = ix_lookup(tx, e, &k, &key, &old);
 	if (!rc) {
-		rc = ix_rec_match(&v, &k, &old);
-		if (rc)
-			goto out_keys; /* a 128-bit collision: refuse, as items do */
 		items = 0;
 		bytes -= (int64_t)old.size;
 	} else if (rc != -ENOENT) {
-		goto out_keys;
+		goto out_keys; /* 1, a 128-bit collision: refuse, as items do */
 	}
 	h.ncomp = (uint16_t)k.ncomp;
 	v.mv_size = sizeof(h);
@@ -212,17 +224,10 @@ int store_txn_ix_del(struct store_txn *tx, const struct store_ix_entry *e)
 {
 	struct ix_rec_hdr old;
 	struct ix_keys k;
-	MDB_val key, v;
+	MDB_val key;
 	int rc;
 
-	rc = ix_keys_build(&k, e);
-	if (rc)
-		return rc;
-	key.mv_size = k.key.len;
-	key.mv_data = k.key.data;
-	rc = store_txn_check(tx, mdb_get(tx->txn, tx->env->dbi[STORE_IXENT], &key, &v));
-	if (!rc)
-		rc = ix_rec_match(&v, &k, &old);
+	rc = ix_lookup(tx, e, &k, &key, &old);
 	if (rc == 1)
 		rc = -ENOENT;
 	if (!rc)
