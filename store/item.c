@@ -19,6 +19,7 @@
 #include "base64.h"
 #include "buf.h"
 #include "item.h"
+#include "json.h"
 #include "number.h"
 #include "utf8.h"
 
@@ -484,26 +485,16 @@ static bool only_whitespace(const char *text, size_t len)
 
 static int load(const char *text, size_t len, json_t **out, struct ddb_err *err)
 {
-	const char *nul;
-	json_error_t jerr;
 	json_t *doc;
+	int rc;
 
 	if (only_whitespace(text, len)) {
 		*out = json_object();
 		return *out ? 0 : ddb_err_set(err, ENOMEM, "out of memory");
 	}
-	/* jansson skips a NUL byte right after a literal or a number ("true\0}"). */
-	nul = memchr(text, '\0', len);
-	if (nul)
-		return ddb_err_set(err, EINVAL, "invalid JSON at byte %zu: unexpected byte 0x00",
-				   (size_t)(nul - text));
-	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-	if (!doc) {
-		if (json_error_code(&jerr) == json_error_out_of_memory)
-			return ddb_err_set(err, ENOMEM, "out of memory");
-		return ddb_err_set(err, EINVAL, "invalid JSON at line %d, column %d: %s", jerr.line,
-				   jerr.column, jerr.text);
-	}
+	rc = ddb_json_load(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &doc, err);
+	if (rc)
+		return rc;
 	if (!json_is_object(doc)) {
 		json_decref(doc);
 		return ddb_err_set(err, EINVAL, "an item must be a JSON object of attributes");

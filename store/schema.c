@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <jansson.h>
+#include "json.h"
 #include "schema.h"
 
 struct attr_def {
@@ -649,15 +650,11 @@ static int parse_def(struct ddb_schema *s, json_t *in, const char *table_name, i
 
 static int load(const char *text, size_t len, json_t **out, struct ddb_err *err)
 {
-	json_error_t jerr;
-	json_t *in = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr), *table;
+	json_t *in, *table;
+	int rc = ddb_json_load(text, len, JSON_REJECT_DUPLICATES, &in, err);
 
-	if (!in) {
-		if (json_error_code(&jerr) == json_error_out_of_memory)
-			return nomem(err);
-		return invalid(err, "invalid JSON at line %d, column %d: %s", jerr.line,
-			       jerr.column, jerr.text);
-	}
+	if (rc)
+		return rc;
 	if (!json_is_object(in)) {
 		json_decref(in);
 		return invalid(err, "the schema must be a JSON object");
