@@ -27,9 +27,10 @@ Usage:
 
 STATE is a JSON file: the verified state of every key and each writer's next
 version number.  verify replaces it with the state it found.  Extra checks
-(for instance index consistency, once indexes exist in the tables used here)
-are functions added to CHECKS: each takes (mnt, observed) and returns a list
-of problem sentences.
+are functions in CHECKS: each takes (mnt, observed) and returns a list of
+problem sentences.  Both tables have a GSI on (Writer, Ver) and CrashHR an
+LSI on Ver, so every put, overwrite, delete and move also changes index
+entries, and check_indexes holds the trees to the items found.
 """
 import errno
 import json
@@ -40,6 +41,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from canon import canon  # noqa: E402
+import indexcheck  # noqa: E402
 import workload  # noqa: E402
 
 HR = "CrashHR"			# hash (P, S) + range (R, S) table
@@ -51,13 +53,25 @@ MAX_LIVE = 70			# a writer stops creating keys beyond this many
 
 
 def schema(table, hash_only):
-    ks = [{"AttributeName": "P" if not hash_only else "K", "KeyType": "HASH"}]
-    ad = [{"AttributeName": ks[0]["AttributeName"], "AttributeType": "S"}]
+    hash_attr = "P" if not hash_only else "K"
+    ks = [{"AttributeName": hash_attr, "KeyType": "HASH"}]
+    ad = [{"AttributeName": hash_attr, "AttributeType": "S"},
+          {"AttributeName": "Writer", "AttributeType": "S"},
+          {"AttributeName": "Ver", "AttributeType": "N"}]
+    out = {"TableName": table, "KeySchema": ks, "AttributeDefinitions": ad,
+           "Partitions": 4 if not hash_only else 2,
+           "GlobalSecondaryIndexes": [index("ByWriter", "Writer", "Ver")]}
     if not hash_only:
         ks.append({"AttributeName": "R", "KeyType": "RANGE"})
         ad.append({"AttributeName": "R", "AttributeType": "S"})
-    return {"TableName": table, "KeySchema": ks, "AttributeDefinitions": ad,
-            "Partitions": 4 if not hash_only else 2}
+        out["LocalSecondaryIndexes"] = [index("ByVer", "P", "Ver")]
+    return out
+
+
+def index(name, hash_attr, range_attr):
+    return {"IndexName": name, "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": hash_attr, "KeyType": "HASH"},
+                          {"AttributeName": range_attr, "KeyType": "RANGE"}]}
 
 
 # ---- keys and contents ----------------------------------------------------
@@ -356,9 +370,16 @@ def check_item_counts(mnt, observed):
 
 
 def check_indexes(mnt, observed):
-    """Index consistency: nothing to check while these tables have no index.
-    When they get one, compare MNT/<table>/.index/... with observed here."""
-    return []
+    """Every GSI and LSI entry, exactly, for the intact items found."""
+    problems = []
+    for table in (HR, H):
+        items = {}
+        for key, (w, ver, size) in observed.items():
+            parts = key.split("/")
+            if parts[0] == table:
+                items[tuple(parts[1:])] = dict(body(w, ver, size), **workload.key_attrs(key, HR))
+        problems += indexcheck.check(os.path.join(mnt, table), items)[0]
+    return problems
 
 
 # Each check takes (mnt, observed: key -> (w, ver, size)) and returns problems.
@@ -524,8 +545,11 @@ def cmd_selftest(mnt, state_path, logdir):
     if not check_item_counts(mnt, fake):
         print("selftest: wrong ItemCount: not detected")
         failures += 1
-    print("selftest: %d of %d kinds of damage detected" % (len(cases) + 5 - failures,
-                                                             len(cases) + 5))
+    if not any("entry without its item" in p for p in check_indexes(mnt, fake)):
+        print("selftest: index entry without its item: not detected")
+        failures += 1
+    print("selftest: %d of %d kinds of damage detected" % (len(cases) + 6 - failures,
+                                                             len(cases) + 6))
     sys.exit(1 if failures else 0)
 
 

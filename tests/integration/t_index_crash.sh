@@ -56,65 +56,6 @@ except OSError:
     sys.exit(0)     # the daemon died
 EOF
 
-cat >"$T/check.py" <<'EOF'
-import json, os, sys
-top = sys.argv[1]
-errors = []
-items = {}
-for p in sorted(os.listdir(top)):
-    if p.startswith("."):
-        continue
-    for k in os.listdir(os.path.join(top, p)):
-        with open(os.path.join(top, p, k)) as f:
-            items[(p, k)] = json.load(f)
-want_gsi, want_lsi = set(), set()
-for (p, k), it in items.items():
-    score = it["Score"]["N"]
-    want_lsi.add((p, score, k))
-    if "Color" in it:
-        want_gsi.add((it["Color"]["S"], score, p, k))
-got_gsi, got_lsi = set(), set()
-gsi = os.path.join(top, ".index", "ByColor")
-for c in os.listdir(gsi):
-    for s in os.listdir(os.path.join(gsi, c)):
-        for p in os.listdir(os.path.join(gsi, c, s)):
-            for k in os.listdir(os.path.join(gsi, c, s, p)):
-                link = os.path.join(gsi, c, s, p, k)
-                if os.readlink(link) != "../../../../../%s/%s" % (p, k):
-                    errors.append("GSI link %s -> %s" % (link, os.readlink(link)))
-                got_gsi.add((c, s, p, k))
-for p in os.listdir(top):
-    if p.startswith("."):
-        continue
-    lsi = os.path.join(top, p, ".index", "ByScore")
-    if not os.path.isdir(lsi):
-        continue
-    for s in os.listdir(lsi):
-        for k in os.listdir(os.path.join(lsi, s)):
-            got_lsi.add((p, s, k))
-for e in sorted(got_gsi - want_gsi):
-    errors.append("GSI entry without its item: %s" % (e,))
-for e in sorted(want_gsi - got_gsi):
-    errors.append("item missing from the GSI: %s" % (e,))
-for e in sorted(got_lsi - want_lsi):
-    errors.append("LSI entry without its item: %s" % (e,))
-for e in sorted(want_lsi - got_lsi):
-    errors.append("item missing from the LSI: %s" % (e,))
-t = json.load(open(os.path.join(top, ".schema")))
-t = t.get("Table", t)
-counts = {ix["IndexName"]: ix["ItemCount"]
-          for ix in t["GlobalSecondaryIndexes"] + t["LocalSecondaryIndexes"]}
-if counts["ByColor"] != len(want_gsi) or counts["ByScore"] != len(want_lsi):
-    errors.append("ItemCount %s, entries %d/%d" % (counts, len(want_gsi), len(want_lsi)))
-if t["ItemCount"] != len(items):
-    errors.append("table ItemCount %d, items %d" % (t["ItemCount"], len(items)))
-for e in errors[:20]:
-    print(e)
-print("%d items, %d GSI and %d LSI entries checked" % (len(items), len(want_gsi), len(want_lsi)),
-      file=sys.stderr)
-sys.exit(1 if errors else 0)
-EOF
-
 for round in $(seq 1 $ROUNDS); do
 	pids=()
 	for w in $(seq 1 $WRITERS); do
@@ -128,6 +69,6 @@ for round in $(seq 1 $ROUNDS); do
 		wait "$pid" || fail "writer $pid exited with an error"
 	done
 	ddb_mount
-	python3 "$T/check.py" "$G" || fail "round $round: indexes disagree with items"
+	python3 "$DDB_IT_DIR/indexcheck.py" "$G" || fail "round $round: indexes disagree with items"
 done
 ddb_umount
