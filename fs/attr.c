@@ -73,6 +73,7 @@ static int getattr_scratch(struct ddbfs *fs, struct fs_node *n, struct stat *st)
 static int getattr_schema(struct ddbfs *fs, struct fs_node *n, struct stat *st)
 {
 	struct ddb_buf text = DDB_BUF_INIT;
+	int64_t mtime_ns;
 	uint64_t size;
 	int rc;
 
@@ -84,7 +85,9 @@ static int getattr_schema(struct ddbfs *fs, struct fs_node *n, struct stat *st)
 		return -ENOENT;
 	rc = store_table_describe(n->t, n->table_name, &text);
 	if (!rc)
-		fs_fill_file_stat(fs, st, text.len, table_ns(n));
+		rc = store_table_describe_mtime(n->t, n->table_name, &mtime_ns);
+	if (!rc)
+		fs_fill_file_stat(fs, st, text.len, mtime_ns);
 	ddb_buf_release(&text);
 	return rc;
 }

@@ -279,6 +279,7 @@ static int open_schema(struct fs_file *f, int flags, bool create)
 {
 	struct fs_node *n = &f->node;
 	bool writing = open_changes(flags, create);
+	int rc;
 
 	if (writing && f->fs->read_only)
 		return -EROFS;
@@ -290,7 +291,8 @@ static int open_schema(struct fs_file *f, int flags, bool create)
 		if (create || (flags & O_TRUNC) || !n->schema)
 			return 0;
 	}
-	return store_table_describe(n->t, n->table_name, &f->buf);
+	rc = store_table_describe(n->t, n->table_name, &f->buf);
+	return rc ? rc : store_table_describe_mtime(n->t, n->table_name, &f->mtime_ns);
 }
 
 static int open_scratch(struct fs_file *f, int flags, bool create)
@@ -430,7 +432,13 @@ static int check_written(struct fs_file *f, size_t off, size_t size, struct ddb_
 		f->jp_valid = false;
 		return rc;
 	}
-	return ddb_jsonprefix_complete(&f->jp) ? check_complete(f, err) : 0;
+	/*
+	 * Old bytes after the write (rsync --inplace, `1<>`) are judged at close,
+	 * once a truncate may have cut them off.
+	 */
+	if (!ddb_jsonprefix_complete(&f->jp) || f->jp_len < f->buf.len)
+		return 0;
+	return check_complete(f, err);
 }
 
 static int write_buffered(struct fs_file *f, const char *buf, size_t size, off_t off)

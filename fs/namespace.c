@@ -244,7 +244,9 @@ static int rename_table(struct ddbfs *fs, struct fs_node *from, struct fs_node *
 	snprintf(a, sizeof(a), "/%s", from->table_name);
 	snprintf(b, sizeof(b), "/%s", to->table_name);
 	scratch_remove_tree(fs->scratch, b);
-	scratch_rename(fs->scratch, a, b);	/* held items follow; none is fine */
+	/* Held items, empty partitions and scratch files follow the table. */
+	scratch_rename(fs->scratch, a, b);
+	scratch_rename_children(fs->scratch, a, b);
 	return 0;
 }
 

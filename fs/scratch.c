@@ -400,18 +400,15 @@ static char *join_path(const char *dir, const char *rest)
 	return p;
 }
 
-/* Renames directory entry i and everything below it; a rare operation, so re-sorting is fine. */
-static int rename_tree_locked(struct scratch *s, size_t i, const char *to)
+/* Renames everything below directory `from` to below `to`, then re-sorts (a rare operation). */
+static int rename_children_locked(struct scratch *s, const char *from, const char *to)
 {
-	char *prefix = child_prefix(s->v[i].path);
-	char *self = strdup(to);
+	char *prefix = child_prefix(from);
 	size_t plen, j, end;
+	int rc = 0;
 
-	if (!prefix || !self) {
-		free(prefix);
-		free(self);
+	if (!prefix)
 		return -ENOMEM;
-	}
 	plen = strlen(prefix);
 	for (end = lower_bound(s, prefix); end < s->n; end++)
 		if (strncmp(s->v[end].path, prefix, plen))
@@ -420,19 +417,41 @@ static int rename_tree_locked(struct scratch *s, size_t i, const char *to)
 		char *np = join_path(to, s->v[j].path + plen);
 
 		if (!np) {
-			free(prefix);
-			free(self);
-			qsort(s->v, s->n, sizeof(*s->v), cmp_entry);	/* partly renamed */
-			return -ENOMEM;
+			rc = -ENOMEM;	/* partly renamed; still sorted below */
+			break;
 		}
 		free(s->v[j].path);
 		s->v[j].path = np;
 	}
-	free(s->v[i].path);
-	s->v[i].path = self;
 	free(prefix);
 	qsort(s->v, s->n, sizeof(*s->v), cmp_entry);
-	return 0;
+	return rc;
+}
+
+/* Renames directory entry i and everything below it. */
+static int rename_tree_locked(struct scratch *s, size_t i, const char *to)
+{
+	char *self = strdup(to), *old = s->v[i].path;
+	int rc;
+
+	if (!self)
+		return -ENOMEM;
+	rc = rename_children_locked(s, old, to);
+	i = lower_bound(s, old);	/* the sort may have moved the entry itself */
+	free(s->v[i].path);
+	s->v[i].path = self;
+	qsort(s->v, s->n, sizeof(*s->v), cmp_entry);
+	return rc;
+}
+
+int scratch_rename_children(struct scratch *s, const char *from, const char *to)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = rename_children_locked(s, from, to);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
 }
 
 int scratch_rename(struct scratch *s, const char *from, const char *to)

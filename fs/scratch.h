@@ -51,6 +51,8 @@ int scratch_put(struct scratch *s, const char *path, const void *data, size_t le
 		int64_t mtime_ns);
 /* Renames a file or a directory with everything below it; replaces a file. */
 int scratch_rename(struct scratch *s, const char *from, const char *to);
+/* Moves everything below directory from to below to; from itself need not be an entry. */
+int scratch_rename_children(struct scratch *s, const char *from, const char *to);
 /* Removes path and everything below it (no error if absent). */
 void scratch_remove_tree(struct scratch *s, const char *path);
 /* True if the directory path has any entry below it. */

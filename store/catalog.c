@@ -6,7 +6,8 @@
  * table's files (tables/<id>/) are created before the catalog names them
  * and removed after it stops naming them, so a crash leaves at worst
  * unnamed directories, which store_open removes.  A record is JSON:
- * {"id": N, "created_ms": M, "schema": "<normalised create-table JSON>" or
+ * {"id": N, "created_ms": M, "changed_ms": C (last write of the record),
+ * "schema": "<normalised create-table JSON>" or
  * null, "ix": index numbers and states (ixstate.c)}; the schema is kept as
  * a string so its numbers survive byte for byte (jansson would turn them
  * into doubles).
@@ -68,6 +69,7 @@ static int rec_decode(const MDB_val *v, struct store_cat_rec *rec)
 		goto out_root;
 	rec->id = (uint64_t)json_integer_value(json_object_get(root, "id"));
 	rec->created_ms = json_integer_value(json_object_get(root, "created_ms"));
+	rec->changed_ms = json_integer_value(json_object_get(root, "changed_ms"));
 	rc = store_ix_set_from_json(json_object_get(root, "ix"), &rec->ix);
 	if (!rc && json_is_string(schema)) {
 		rec->schema = strdup(json_string_value(schema));
@@ -86,8 +88,8 @@ static char *rec_encode(const struct store_cat_rec *rec)
 
 	if (!ix)
 		return NULL;
-	root = json_pack("{s:I, s:I, s:o, s:o}", "id", (json_int_t)rec->id, "created_ms",
-			 (json_int_t)rec->created_ms, "schema",
+	root = json_pack("{s:I, s:I, s:I, s:o, s:o}", "id", (json_int_t)rec->id, "created_ms",
+			 (json_int_t)rec->created_ms, "changed_ms", (json_int_t)rec->changed_ms, "schema",
 			 rec->schema ? json_string(rec->schema) : json_null(), "ix", ix);
 	if (!root)
 		return NULL;
@@ -147,9 +149,15 @@ int store_catalog_get(struct store_txn *tx, const char *name, struct store_cat_r
 int store_catalog_put(struct store_txn *tx, const char *name, const struct store_cat_rec *rec)
 {
 	MDB_val k = {strlen(name), (void *)name}, v;
-	char *text = rec_encode(rec);
+	struct store_cat_rec now = *rec;
+	struct timespec ts;
+	char *text;
 	int rc;
 
+	/* Every write changes what describe-table shows (schema, index states). */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now.changed_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	text = rec_encode(&now);
 	if (!text)
 		return -ENOMEM;
 	v.mv_size = strlen(text);
@@ -451,6 +459,35 @@ out_unlock:
 static const char *ix_status(struct store_table *t, uint32_t id)
 {
 	return store_table_ix_active(t, id) ? "ACTIVE" : "CREATING";
+}
+
+/* When the catalog record of table `name` was last written (0 if never or unknown). */
+static int64_t record_changed_ms(struct store_table *t, const char *name)
+{
+	struct store_cat_rec rec = {0};
+	MDB_val k = {strlen(name), (void *)name}, v;
+	MDB_txn *txn;
+	int64_t ms = 0;
+
+	if (store_env_read_begin(t->st->catalog, &txn, NULL))
+		return 0;
+	if (!mdb_get(txn, t->st->catalog->dbi[STORE_CAT_TABLES], &k, &v) && !rec_decode(&v, &rec))
+		ms = rec.changed_ms;
+	store_env_read_end(t->st->catalog, txn);
+	store_cat_rec_release(&rec);
+	return ms;
+}
+
+int store_table_describe_mtime(struct store_table *t, const char *name, int64_t *ns)
+{
+	int64_t ms = record_changed_ms(t, name);
+	int rc = store_table_figures_changed_ns(t, ns);
+
+	if (ms < t->created_ms)
+		ms = t->created_ms;
+	if (*ns < ms * 1000000)
+		*ns = ms * 1000000;
+	return rc;
 }
 
 int store_table_describe(struct store_table *t, const char *name, struct ddb_buf *out)

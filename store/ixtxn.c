@@ -154,6 +154,8 @@ static int figures_adjust(struct store_txn *tx, uint32_t id, int64_t items, int6
 		memcpy(&f, v.mv_data, sizeof(f));
 	f.items += (uint64_t)items;
 	f.bytes += (uint64_t)bytes;
+	if (items || bytes)
+		tx->figures_changed = true;
 	v.mv_size = sizeof(f);
 	v.mv_data = &f;
 	return store_txn_check(tx, mdb_put(tx->txn, tx->env->dbi[STORE_META], &k, &v, 0));

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "hash.h"
 #include "store_int.h"
 
@@ -163,6 +164,25 @@ int store_txn_check(struct store_txn *tx, int rc)
 	return store_mdb_errno(rc);
 }
 
+/*
+ * When describe-table's figures of an environment last changed, so .schema's
+ * mtime moves exactly when its text does and rsync's quick check copies it
+ * then, and only then.
+ */
+static const MDB_val changed_key = {7, "changed"};
+
+static int put_changed(struct store_txn *tx)
+{
+	struct timespec ts;
+	int64_t ns;
+	MDB_val v = {sizeof(ns), &ns};
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return store_txn_check(tx, mdb_put(tx->txn, tx->env->dbi[STORE_META],
+					   (MDB_val *)&changed_key, &v, 0));
+}
+
 /* One attempt: 1 means the map filled up and the caller should grow and retry. */
 static int env_write_once(struct store_env *e, struct store_txn *tx, store_txn_fn fn, void *ctx,
 			  struct ddb_err *err)
@@ -174,7 +194,10 @@ static int env_write_once(struct store_env *e, struct store_txn *tx, store_txn_f
 		return store_mdb_err(rc, err, "starting a write transaction");
 	tx->env = e;
 	tx->mdb_rc = 0;
+	tx->figures_changed = false;
 	rc = fn(tx, ctx, err);
+	if (!rc && tx->figures_changed)
+		rc = put_changed(tx);
 	if (tx->mdb_rc == MDB_MAP_FULL) {
 		mdb_txn_abort(tx->txn);
 		return 1;
@@ -349,6 +372,34 @@ int store_sync(struct store_table *t, const struct ddb_key *pk)
 }
 
 /* Exact item count and bytes, summed over the partitions' meta records. */
+int store_table_figures_changed_ns(struct store_table *t, int64_t *ns)
+{
+	MDB_txn *txn;
+	MDB_val v;
+	unsigned i, n;
+	int64_t one;
+	int rc = 0;
+
+	pthread_mutex_lock(&t->lock);
+	n = t->nenv;
+	pthread_mutex_unlock(&t->lock);
+	*ns = 0;
+	for (i = 0; i < n && !rc; i++) {
+		rc = store_env_read_begin(t->envs[i], &txn, NULL);
+		if (rc)
+			break;
+		rc = mdb_get(txn, t->envs[i]->dbi[STORE_META], (MDB_val *)&changed_key, &v);
+		if (!rc && v.mv_size == sizeof(one)) {
+			memcpy(&one, v.mv_data, sizeof(one));
+			if (one > *ns)
+				*ns = one;
+		}
+		store_env_read_end(t->envs[i], txn);
+		rc = rc == MDB_NOTFOUND ? 0 : store_mdb_errno(rc);
+	}
+	return rc;
+}
+
 int store_table_stats(struct store_table *t, uint64_t *items, uint64_t *bytes)
 {
 	struct store_pmeta m;

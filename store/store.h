@@ -107,6 +107,11 @@ int store_table_stats(struct store_table *t, uint64_t *items, uint64_t *bytes);
 
 /* describe-table JSON for the table under `name`; -ENOENT without schema. */
 int store_table_describe(struct store_table *t, const char *name, struct ddb_buf *out);
+/*
+ * When describe-table's text last changed: the last write of the schema or an
+ * index state, or of an item that changed a count or size it shows.
+ */
+int store_table_describe_mtime(struct store_table *t, const char *name, int64_t *ns);
 
 /* ---- reading items (each call is its own short read transaction) ---- */
 

@@ -131,6 +131,7 @@ struct store_txn {
 	struct store_table *t; /* NULL for the catalog */
 	unsigned part;
 	bool has_range;
+	bool figures_changed;  /* a count or size describe-table shows changed */
 };
 
 /* errors.c */
@@ -151,6 +152,8 @@ int store_env_write(struct store_env *e, struct store_txn *tx, store_txn_fn fn, 
 		    struct ddb_err *err);
 int store_txn_check(struct store_txn *tx, int rc);
 int store_env_meta(struct store_env *e, MDB_txn *txn, struct store_pmeta *m);
+/* Realtime of the last commit that changed a figure describe-table shows; 0 if none. */
+int store_table_figures_changed_ns(struct store_table *t, int64_t *ns);
 int store_partitions_open(struct store_table *t, unsigned n, struct ddb_err *err);
 int store_table_env(struct store_table *t, const struct ddb_key *pk, struct store_env **env,
 		    const struct ddb_schema **schema, unsigned *part);
@@ -168,6 +171,7 @@ bool store_ix_rec_parse(const MDB_val *v, unsigned *ncomp, const uint8_t *full[]
 struct store_cat_rec {
 	uint64_t id;
 	int64_t created_ms;
+	int64_t changed_ms; /* last write of the record; store_catalog_put sets it */
 	char *schema; /* normalised create-table JSON, or NULL */
 	struct store_ix_set ix;
 };

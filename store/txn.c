@@ -177,7 +177,10 @@ static int meta_get(struct store_txn *tx, struct store_pmeta *m)
 static int meta_put(struct store_txn *tx, struct store_pmeta *m)
 {
 	MDB_val k = {5, "stats"}, v = {sizeof(*m), m};
+	struct store_pmeta old;
 
+	if (!meta_get(tx, &old) && (old.items != m->items || old.bytes != m->bytes))
+		tx->figures_changed = true;
 	return store_txn_check(tx, mdb_put(tx->txn, tx->env->dbi[STORE_META], &k, &v, 0));
 }
 
