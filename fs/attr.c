@@ -144,7 +144,13 @@ int do_getattr(struct ddbfs *fs, struct fs_node *n, struct stat *st)
 
 	switch (n->kind) {
 	case FS_ROOT:
+	case FS_SNAPSHOTS:
 		fs_fill_dir_stat(fs, st, fs->mount_ns);
+		return 0;
+	case FS_SNAPSHOT:
+		if (!n->snap)
+			return -ENOENT;
+		fs_fill_dir_stat(fs, st, store_snapshot_taken_ns(n->snap));
 		return 0;
 	case FS_ERRORS:
 		fs_fill_file_stat(fs, st, errlog_size(), fs_now_ns());

@@ -17,6 +17,7 @@
 #include "errlog.h"
 #include "fs_int.h"
 #include "name.h"
+#include "snapshots.h"
 
 #define DIR_DOT_INO 0xffffffffu	/* libfuse's "unknown inode" */
 
@@ -357,11 +358,22 @@ static void list_tables(struct listing *l, const char *after)
 	store_names_free(names, count);
 }
 
+static bool list_snapshot_name(const char *name, void *ctx)
+{
+	struct listing *l = ctx;
+	struct stat st;
+
+	fs_fill_dir_stat(l->fs, &st, l->fs->mount_ns);
+	return emit(l, PH_KEYS, name, &st);
+}
+
 static bool has_keys(const struct fs_node *n)
 {
 	if (n->kind == FS_VIEW || n->kind == FS_INDEX)
 		return n->view_complete;
-	return n->kind == FS_ROOT || ((n->kind == FS_TABLE || n->kind == FS_PARTITION) &&
+	if (n->kind == FS_SNAPSHOT)
+		return n->snap != NULL;
+	return n->kind == FS_ROOT || n->kind == FS_SNAPSHOTS || ((n->kind == FS_TABLE || n->kind == FS_PARTITION) &&
 				      n->schema);
 }
 
@@ -396,6 +408,7 @@ int do_readdir(struct ddbfs *fs, struct fs_dir *d, void *buf, fuse_fill_dir_t fi
 	enum phase ph;
 
 	pthread_mutex_lock(&d->lock);
+	store_snapshot_use(d->node.snap);	/* this request reads what opendir resolved */
 	/* The new batch replaces the older one; `after` may point into either. */
 	older = d->prev;
 	d->prev = d->cur;
@@ -415,8 +428,10 @@ int do_readdir(struct ddbfs *fs, struct fs_dir *d, void *buf, fuse_fill_dir_t fi
 		ph = PH_KEYS;
 	}
 	if (ph == PH_KEYS && !l.full && !l.rc) {
-		if (d->node.kind == FS_ROOT)
+		if (d->node.kind == FS_ROOT || d->node.kind == FS_SNAPSHOT)
 			list_tables(&l, after);
+		else if (d->node.kind == FS_SNAPSHOTS)
+			fs_snapshots_each(fs->snapshots, after, list_snapshot_name, &l);
 		else if (d->node.kind == FS_INDEX && has_keys(&d->node))
 			list_index(&l, after);
 		else if (has_keys(&d->node))
@@ -428,6 +443,7 @@ int do_readdir(struct ddbfs *fs, struct fs_dir *d, void *buf, fuse_fill_dir_t fi
 	    d->node.kind != FS_INDEX)
 		scratch_list(fs->scratch, d->path, after, scratch_entry, &l);
 	batch_release(&older);
+	store_snapshot_use(NULL);
 	pthread_mutex_unlock(&d->lock);
 	return l.rc;
 }

@@ -321,6 +321,8 @@ int do_open(struct ddbfs *fs, struct fs_node *n, int flags, bool create, struct 
 		return -EROFS;
 	switch (n->kind) {
 	case FS_ROOT:
+	case FS_SNAPSHOTS:
+	case FS_SNAPSHOT:
 	case FS_TABLE:
 	case FS_PARTITION:
 	case FS_VIEW:

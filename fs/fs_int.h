@@ -23,12 +23,14 @@
 #include "store.h"
 
 struct fs_open_files;
+struct fs_snapshots;
 
 struct ddbfs {
 	struct store *store;
 	struct scratch *scratch;
 	struct fs_open_files *open_files;
 	struct idx_worker *indexer;	/* NULL when read-only */
+	struct fs_snapshots *snapshots;
 	uid_t uid;
 	gid_t gid;
 	bool read_only;
@@ -49,7 +51,11 @@ enum fs_kind {
 	FS_VIEW,		/* a range-query view under a partition (node_view.c) */
 	FS_INDEX,		/* a directory of an index tree (node_index.c) */
 	FS_INDEX_LINK,		/* a leaf of an index tree: a symlink to the item */
+	FS_SNAPSHOTS,		/* /.snapshot */
+	FS_SNAPSHOT,		/* /.snapshot/NAME (snap NULL if none): a root as of then */
 };
+
+#define SNAPSHOT_DIR ".snapshot"
 
 /* Where in an index tree a node is (node_index.c). */
 struct fs_ix {
@@ -77,12 +83,15 @@ struct fs_node {
 	bool via_view;			/* an item reached through a view: read-only */
 	bool view_miss;			/* ...that the view does not hold: absent */
 	struct fs_ix *ix;		/* FS_INDEX, FS_INDEX_LINK; owned */
+	struct store_snapshot *snap;	/* referenced: the path is under .snapshot/NAME */
 };
 
 /*
  * Resolves path.  Returns 0 (the node may still not exist: resolution only
  * classifies), -ENOENT when a parent is missing, -ENAMETOOLONG, -ENOTDIR.
- * Always release the node, even on failure.
+ * Always release the node, even on failure.  A path under .snapshot/NAME
+ * makes this thread read that snapshot until the next resolve or
+ * store_snapshot_use(NULL), which every request does before it answers.
  */
 int fs_node_resolve(struct ddbfs *fs, const char *path, struct fs_node *n);
 void fs_node_release(struct fs_node *n);

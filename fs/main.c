@@ -20,6 +20,7 @@
 #include "flusher.h"
 #include "fs_int.h"
 #include "ops.h"
+#include "snapshots.h"
 #include <fuse_lowlevel.h>
 
 struct cli {
@@ -190,7 +191,8 @@ static int run(struct fuse_args *args, struct cli *cli, struct fuse_cmdline_opts
 	raise_fd_limit();
 	if (check_store_opens(datadir, &so))
 		return 1;
-	if (scratch_new(&fs.scratch) || fs_open_files_new(&fs.open_files))
+	if (scratch_new(&fs.scratch) || fs_open_files_new(&fs.open_files) ||
+	    fs_snapshots_new(&fs.snapshots))
 		goto out_state;
 	fs.mount_ns = fs_now_ns();
 	f = fuse_new(args, ddbfs_operations(datadir), sizeof(struct fuse_operations), &fs);
@@ -215,6 +217,8 @@ static int run(struct fuse_args *args, struct cli *cli, struct fuse_cmdline_opts
 	errlog_info("serving %s on %s", datadir, opts->mountpoint);
 	rc = serve(f, opts) ? 1 : 0;
 	fs_open_files_release_all(&fs);
+	fs_snapshots_free(fs.snapshots);	/* before the store: they hold its tables */
+	fs.snapshots = NULL;
 	idx_worker_stop(fs.indexer);
 	flusher_stop(flusher);
 	fuse_remove_signal_handlers(fuse_get_session(f));
@@ -226,6 +230,7 @@ out_destroy:
 	fuse_destroy(f);
 out_state:
 	fs_open_files_free(fs.open_files);
+	fs_snapshots_free(fs.snapshots);
 	scratch_free(fs.scratch);
 	errlog_close();
 	return rc;

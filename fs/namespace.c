@@ -13,6 +13,7 @@
 #include <string.h>
 #include "errlog.h"
 #include "fs_int.h"
+#include "snapshots.h"
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -52,8 +53,28 @@ static int refuse(const struct fs_node *n, int code, const char *why)
 	return fs_report(n, &err);
 }
 
+/* mkdir .snapshot/NAME takes a snapshot (a read-only mount may too); rmdir drops it. */
+static int snapshot_mkdir(struct ddbfs *fs, struct fs_node *n)
+{
+	struct ddb_err err = DDB_ERR_INIT;
+	int rc;
+
+	if (n->snap)
+		return -EEXIST;
+	if (n->name[0] == '.')
+		return refuse(n, EINVAL, "a snapshot name cannot start with '.'");
+	rc = fs_snapshots_take(fs->snapshots, fs->store, n->name, &err);
+	if (rc && err.code)
+		return fs_report(n, &err);
+	if (!rc)
+		errlog_info("snapshot %s taken", n->name);
+	return rc;
+}
+
 int do_mkdir(struct ddbfs *fs, struct fs_node *n)
 {
+	if (n->kind == FS_SNAPSHOT)
+		return snapshot_mkdir(fs, n);
 	if (fs->read_only || fs_node_read_only(n))
 		return -EROFS;
 	switch (n->kind) {
@@ -94,6 +115,8 @@ static int rmdir_table(struct ddbfs *fs, struct fs_node *n)
 
 int do_rmdir(struct ddbfs *fs, struct fs_node *n)
 {
+	if (n->kind == FS_SNAPSHOT)
+		return fs_snapshots_drop(fs->snapshots, n->name);
 	if (fs->read_only || fs_node_read_only(n))
 		return -EROFS;
 	switch (n->kind) {

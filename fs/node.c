@@ -13,9 +13,9 @@
 #include "errlog.h"
 #include "fs_int.h"
 #include "name.h"
+#include "snapshots.h"
 
 #define MAX_DEPTH 40	/* views compose: .ge/1900/.lt/2000/.desc/.limit/2/... */
-
 
 struct ddbfs *fs_get(void)
 {
@@ -94,6 +94,28 @@ static int resolve_in_table(struct fs_node *n, char **comp, int k)
 	return k == 3 ? 0 : -ENOTDIR;
 }
 
+static int resolve_from_root(struct ddbfs *fs, struct fs_node *n, char **comp, int k);
+
+/*
+ * .snapshot/NAME/... is the tree below the mount point as of snapshot NAME:
+ * this thread reads it until the request ends (store_snapshot_use).
+ */
+static int resolve_snapshot(struct ddbfs *fs, struct fs_node *n, char **comp, int k)
+{
+	if (k == 1) {
+		n->kind = FS_SNAPSHOTS;
+		return 0;
+	}
+	n->kind = FS_SNAPSHOT;
+	n->snap = fs_snapshots_get(fs->snapshots, comp[1]);
+	if (k == 2)
+		return 0;
+	if (!n->snap)
+		return -ENOENT;
+	store_snapshot_use(n->snap);
+	return resolve_from_root(fs, n, comp + 2, k - 2);
+}
+
 int fs_node_resolve(struct ddbfs *fs, const char *path, struct fs_node *n)
 {
 	char copy[4096];
@@ -101,6 +123,7 @@ int fs_node_resolve(struct ddbfs *fs, const char *path, struct fs_node *n)
 	int k;
 
 	memset(n, 0, sizeof(*n));
+	store_snapshot_use(NULL);
 	n->path = path;
 	n->name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	k = split(path, copy, sizeof(copy), comp);
@@ -120,6 +143,14 @@ int fs_node_resolve(struct ddbfs *fs, const char *path, struct fs_node *n)
 		n->kind = FS_ERRORS;
 		return 0;
 	}
+	if (!strcmp(comp[0], SNAPSHOT_DIR))
+		return resolve_snapshot(fs, n, comp, k);
+	return resolve_from_root(fs, n, comp, k);
+}
+
+/* comp[0..k), k >= 1, below the mount point or a snapshot's root. */
+static int resolve_from_root(struct ddbfs *fs, struct fs_node *n, char **comp, int k)
+{
 	if (comp[0][0] == '.') {
 		n->kind = FS_SCRATCH;
 		return 0;
@@ -140,7 +171,8 @@ int fs_node_resolve(struct ddbfs *fs, const char *path, struct fs_node *n)
 bool fs_node_read_only(const struct fs_node *n)
 {
 	return n->kind == FS_VIEW || n->via_view || n->kind == FS_INDEX ||
-	       n->kind == FS_INDEX_LINK;
+	       n->kind == FS_INDEX_LINK || n->kind == FS_SNAPSHOT ||
+	       n->kind == FS_SNAPSHOTS || (n->snap && n->kind != FS_SNAPSHOT);
 }
 
 void fs_node_release(struct fs_node *n)
@@ -154,6 +186,8 @@ void fs_node_release(struct fs_node *n)
 	if (n->t)
 		store_table_put(n->t);
 	n->t = NULL;
+	store_snapshot_unref(n->snap);
+	n->snap = NULL;
 	ddb_buf_release(&n->pk_mem);
 	ddb_buf_release(&n->sk_mem);
 }

@@ -21,6 +21,7 @@ static const char *ops_datadir;
 		if (!rc_)                                                                          \
 			rc_ = (expr);                                                              \
 		fs_node_release(&n);                                                               \
+		store_snapshot_use(NULL);                                                          \
 		rc_;                                                                               \
 	})
 
@@ -191,6 +192,7 @@ static int ddb_rename(const char *from, const char *to, unsigned int flags)
 		rc = do_rename(fs, &a, &b, flags);
 	fs_node_release(&a);
 	fs_node_release(&b);
+	store_snapshot_use(NULL);
 	return rc;
 }
 

@@ -203,6 +203,8 @@ const struct ddb_schema *store_table_schema(struct store_table *t)
 {
 	const struct ddb_schema *s;
 
+	if (store_snapshot_schema(t, &s))
+		return s;
 	pthread_mutex_lock(&t->lock);
 	s = t->schema;
 	pthread_mutex_unlock(&t->lock);
@@ -396,6 +398,8 @@ bool store_table_ix_active(struct store_table *t, uint32_t id)
 	bool active = false;
 	size_t i;
 
+	if (store_snapshot_ix_active(t, id, &active))
+		return active;
 	pthread_mutex_lock(&t->lock);
 	for (i = 0; i < t->ix.n; i++)
 		if (t->ix.v[i].id == id)

@@ -139,6 +139,33 @@ static void figures_key(uint8_t key[6], uint32_t id)
 	memcpy(key + 2, &be, sizeof(be));
 }
 
+/* Keeps the transaction's net change per index, for store_txn_figures_changed. */
+static void note_delta(struct store_txn *tx, uint32_t id, int64_t items, int64_t bytes)
+{
+	unsigned i;
+
+	for (i = 0; i < tx->n_ix_delta && tx->ix_delta[i].id != id; i++)
+		;
+	if (i == STORE_IX_DELTA_MAX) {
+		tx->figures_changed = true;	/* cannot happen; be safe */
+		return;
+	}
+	if (i == tx->n_ix_delta)
+		tx->ix_delta[tx->n_ix_delta++] = (struct store_ix_delta){ id, 0, 0 };
+	tx->ix_delta[i].items += items;
+	tx->ix_delta[i].bytes += bytes;
+}
+
+bool store_txn_figures_changed(const struct store_txn *tx)
+{
+	unsigned i;
+
+	for (i = 0; i < tx->n_ix_delta; i++)
+		if (tx->ix_delta[i].items || tx->ix_delta[i].bytes)
+			return true;
+	return tx->figures_changed;
+}
+
 static int figures_adjust(struct store_txn *tx, uint32_t id, int64_t items, int64_t bytes)
 {
 	uint8_t kb[6];
@@ -154,8 +181,7 @@ static int figures_adjust(struct store_txn *tx, uint32_t id, int64_t items, int6
 		memcpy(&f, v.mv_data, sizeof(f));
 	f.items += (uint64_t)items;
 	f.bytes += (uint64_t)bytes;
-	if (items || bytes)
-		tx->figures_changed = true;
+	note_delta(tx, id, items, bytes);
 	v.mv_size = sizeof(f);
 	v.mv_data = &f;
 	return store_txn_check(tx, mdb_put(tx->txn, tx->env->dbi[STORE_META], &k, &v, 0));

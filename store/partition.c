@@ -123,6 +123,8 @@ int store_env_read_begin(struct store_env *e, MDB_txn **txn, struct ddb_err *err
 {
 	int rc;
 
+	if (store_snapshot_read_begin(e, txn))
+		return 0;
 	pthread_rwlock_rdlock(&e->grow);
 	rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, txn);
 	if (rc) {
@@ -134,6 +136,8 @@ int store_env_read_begin(struct store_env *e, MDB_txn **txn, struct ddb_err *err
 
 void store_env_read_end(struct store_env *e, MDB_txn *txn)
 {
+	if (store_snapshot_read_end(e, txn))
+		return;
 	mdb_txn_abort(txn);
 	pthread_rwlock_unlock(&e->grow);
 }
@@ -195,8 +199,9 @@ static int env_write_once(struct store_env *e, struct store_txn *tx, store_txn_f
 	tx->env = e;
 	tx->mdb_rc = 0;
 	tx->figures_changed = false;
+	tx->n_ix_delta = 0;
 	rc = fn(tx, ctx, err);
-	if (!rc && tx->figures_changed)
+	if (!rc && store_txn_figures_changed(tx))
 		rc = put_changed(tx);
 	if (tx->mdb_rc == MDB_MAP_FULL) {
 		mdb_txn_abort(tx->txn);
@@ -229,6 +234,8 @@ int store_env_write(struct store_env *e, struct store_txn *tx, store_txn_fn fn, 
 
 	if (e->read_only)
 		return ddb_err_set(err, EROFS, "the store is read-only");
+	if (store_snapshot_active())
+		return ddb_err_set(err, EROFS, "a snapshot is read-only");
 	for (attempt = 0; attempt < STORE_GROW_ATTEMPTS; attempt++) {
 		ddb_err_clear(&local);
 		pthread_rwlock_rdlock(&e->grow);

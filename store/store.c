@@ -267,6 +267,8 @@ int store_table_names(struct store *st, char ***names, size_t *count)
 	size_t n = 0;
 	int rc = 0;
 
+	if (store_snapshot_active())
+		return store_snapshot_table_names(names, count);
 	pthread_mutex_lock(&st->reg_lock);
 	for (t = st->tables; t && !rc; t = t->next) {
 		if (t->dropped)
@@ -302,6 +304,11 @@ int store_table_get(struct store *st, const char *name, struct store_table **out
 {
 	struct store_table *t;
 
+	if (store_snapshot_active()) {
+		if (!store_snapshot_table_get(name, out))
+			return -ENOENT;
+		return 0;
+	}
 	pthread_mutex_lock(&st->reg_lock);
 	t = table_find(st, name);
 	if (t)

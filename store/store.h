@@ -11,8 +11,8 @@
  * Memory rules: anything returned through a struct store_value or a
  * struct store_entry is borrowed and lives until the transaction or cursor
  * call that produced it ends; MDB_val never leaves store/.  No function keeps
- * a read transaction open after it returns, except an open cursor: close it
- * before the request that opened it is answered.
+ * a read transaction open after it returns, except an open cursor (close it
+ * before the request that opened it is answered) and a snapshot.
  *
  * Errors: 0 or a negative errno.  -ENOENT, -EEXIST, -ENOTEMPTY as named;
  * -ENOSPC when the disk is full (nothing is changed; works again once space
@@ -58,6 +58,27 @@ int store_open(const char *datadir, const struct store_options *opt, struct stor
 	       struct ddb_err *err);
 /* Closes every environment; all committed data is on disk afterwards. */
 void store_close(struct store *st);
+
+/* ---- snapshots ---- */
+
+/*
+ * A point-in-time view of every table that has a schema (snapshot.c): items,
+ * counts, schemas and index trees as they were when it was taken, however
+ * writers go on.  Taking one waits for item writes in flight to commit.
+ * Refcounted: take gives one reference.  While alive it pins the pages
+ * writers free, so the data files grow with the writes made meanwhile.
+ */
+struct store_snapshot;
+int store_snapshot_take(struct store *st, struct store_snapshot **out, struct ddb_err *err);
+void store_snapshot_ref(struct store_snapshot *s);
+void store_snapshot_unref(struct store_snapshot *s);
+int64_t store_snapshot_taken_ns(const struct store_snapshot *s);
+/*
+ * Every store call made by this thread from now on reads s (NULL: the live
+ * store) and refuses to write (-EROFS).  Set it per request: a thread serves
+ * requests for live paths too.
+ */
+void store_snapshot_use(struct store_snapshot *s);
 
 /* ---- tables ---- */
 

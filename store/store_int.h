@@ -123,6 +123,9 @@ struct store {
 	struct store_table *tables;
 };
 
+/* More indexes than a table may have (DynamoDB: 20 global, 5 local). */
+#define STORE_IX_DELTA_MAX 32
+
 /* A write transaction on one environment (a partition or the catalog). */
 struct store_txn {
 	struct store_env *env;
@@ -132,7 +135,25 @@ struct store_txn {
 	unsigned part;
 	bool has_range;
 	bool figures_changed;  /* a count or size describe-table shows changed */
+	/* Net changes of index figures in this transaction (an overwrite is -1 +1). */
+	struct store_ix_delta {
+		uint32_t id;
+		int64_t items, bytes;
+	} ix_delta[STORE_IX_DELTA_MAX];
+	unsigned n_ix_delta;
 };
+
+/*
+ * snapshot.c: what the store asks while the calling thread uses a snapshot
+ * (store_snapshot_use).  Each answers false (or does nothing) when it does not.
+ */
+bool store_snapshot_read_begin(struct store_env *e, MDB_txn **txn);
+bool store_snapshot_read_end(struct store_env *e, MDB_txn *txn);
+bool store_snapshot_active(void);
+bool store_snapshot_table_get(const char *name, struct store_table **out);
+int store_snapshot_table_names(char ***names, size_t *count);
+bool store_snapshot_schema(const struct store_table *t, const struct ddb_schema **schema);
+bool store_snapshot_ix_active(const struct store_table *t, uint32_t id, bool *active);
 
 /* errors.c */
 /* True if the filesystem holding env is (nearly) out of space. */
@@ -159,6 +180,8 @@ int store_table_env(struct store_table *t, const struct ddb_key *pk, struct stor
 		    const struct ddb_schema **schema, unsigned *part);
 
 /* ixtxn.c */
+/* Did tx change a count or size that describe-table shows? */
+bool store_txn_figures_changed(const struct store_txn *tx);
 /* Stored threshold of each key part of an index entry with ncomp parts. */
 size_t store_ix_part_t(unsigned ncomp);
 /* The LMDB key prefix of an index: its id, big-endian. */

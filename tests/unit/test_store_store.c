@@ -65,43 +65,6 @@ static void fx_reopen(struct fixture *f, bool read_only)
 	f->st = fixture_store_open(f->dir, read_only);
 }
 
-struct put_ctx {
-	const struct ddb_key *pk, *sk;
-	const char *text;
-	size_t len;
-	uint64_t size;
-	int64_t mtime;
-	bool del;
-};
-
-static int put_fn(struct store_txn *txn, void *arg, struct ddb_err *err)
-{
-	struct put_ctx *c = arg;
-
-	if (c->del)
-		return store_txn_item_del(txn, c->pk, c->sk);
-	return store_txn_item_put(txn, c->pk, c->sk, c->text, c->len, c->size, c->mtime);
-}
-
-static int put(struct store_table *t, const char *pk, const char *sk, const char *text,
-	       uint64_t size)
-{
-	struct ddb_key k1 = {DDB_TYPE_S, pk, strlen(pk)};
-	struct ddb_key k2 = {DDB_TYPE_N, sk, sk ? strlen(sk) : 0};
-	struct put_ctx c = {&k1, sk ? &k2 : NULL, text, strlen(text), size, 42, false};
-
-	return store_write(t, &k1, put_fn, &c, NULL);
-}
-
-static int del(struct store_table *t, const char *pk, const char *sk)
-{
-	struct ddb_key k1 = {DDB_TYPE_S, pk, strlen(pk)};
-	struct ddb_key k2 = {DDB_TYPE_N, sk, sk ? strlen(sk) : 0};
-	struct put_ctx c = {&k1, sk ? &k2 : NULL, NULL, 0, 0, 0, true};
-
-	return store_write(t, &k1, put_fn, &c, NULL);
-}
-
 static void assert_stats(struct store_table *t, uint64_t items, uint64_t bytes)
 {
 	uint64_t n, b;
@@ -109,17 +72,6 @@ static void assert_stats(struct store_table *t, uint64_t items, uint64_t bytes)
 	assert_int_equal(store_table_stats(t, &n, &b), 0);
 	assert_int_equal(n, items);
 	assert_int_equal(b, bytes);
-}
-
-static char *read_all(struct store_table *t, const char *pk, const char *sk)
-{
-	struct ddb_key k1 = {DDB_TYPE_S, pk, strlen(pk)};
-	struct ddb_key k2 = {DDB_TYPE_N, sk, sk ? strlen(sk) : 0};
-	struct ddb_buf b = DDB_BUF_INIT;
-
-	if (store_item_copy(t, &k1, sk ? &k2 : NULL, &b, NULL))
-		return NULL;
-	return b.data ? b.data : strdup("");
 }
 
 static void test_lock_refused(void **state)
@@ -190,16 +142,16 @@ static void test_rename_replace(void **state)
 	struct store_table *b = fixture_table_make(f->st, "Bbb", schema_hr);
 	struct store_table *c;
 
-	assert_int_equal(put(a, "x", "1", "a\n", 10), 0);
-	assert_int_equal(put(b, "y", "2", "b\n", 10), 0);
+	assert_int_equal(fixture_put(a, "x", "1", "a\n", 10), 0);
+	assert_int_equal(fixture_put(b, "y", "2", "b\n", 10), 0);
 	/* A target with items is refused, like rename(2) onto a full directory. */
 	assert_int_equal(store_table_rename(f->st, "Aaa", "Bbb", &err), -ENOTEMPTY);
 	assert_int_equal(err.code, ENOTEMPTY);
-	assert_int_equal(del(b, "y", "2"), 0);
+	assert_int_equal(fixture_del(b, "y", "2"), 0);
 	assert_int_equal(store_table_rename(f->st, "Aaa", "Bbb", NULL), 0);
 	/* The replaced handle is dropped; the renamed one keeps working. */
-	assert_int_equal(put(b, "y", "2", "b\n", 10), -ENOENT);
-	assert_int_equal(put(a, "z", "3", "c\n", 10), 0);
+	assert_int_equal(fixture_put(b, "y", "2", "b\n", 10), -ENOENT);
+	assert_int_equal(fixture_put(a, "z", "3", "c\n", 10), 0);
 	assert_int_equal(store_table_get(f->st, "Bbb", &c), 0);
 	assert_ptr_equal(c, a);
 	assert_stats(c, 2, 20);
@@ -233,7 +185,7 @@ static void test_schema(void **state)
 	assert_int_equal(err.code, EPERM);
 	/* The superseded schema stays valid while the reference is held. */
 	assert_int_equal(ddb_schema_partitions(s1), 4);
-	assert_int_equal(put(t, "p", "1", "hello\n", 7), 0);
+	assert_int_equal(fixture_put(t, "p", "1", "hello\n", 7), 0);
 	assert_int_equal(store_table_describe(t, "Books", &d), 0);
 	assert_non_null(strstr(d.data, "\"ItemCount\": 1"));
 	assert_non_null(strstr(d.data, "\"TableName\": \"Books\""));
@@ -256,35 +208,35 @@ static void test_put_get_delete(void **state)
 
 	assert_int_equal(store_item_stat(t, &pk, &sk, &m), -ENOENT);
 	assert_int_equal(store_partition_exists(t, &pk), -ENOENT);
-	assert_int_equal(put(t, "moby", "1851", "{\n  \"a\": 1\n}\n", 100), 0);
-	assert_int_equal(put(t, "moby", "1852", "two\n", 50), 0);
-	assert_int_equal(put(t, "other", "1", "three\n", 7), 0);
+	assert_int_equal(fixture_put(t, "moby", "1851", "{\n  \"a\": 1\n}\n", 100), 0);
+	assert_int_equal(fixture_put(t, "moby", "1852", "two\n", 50), 0);
+	assert_int_equal(fixture_put(t, "other", "1", "three\n", 7), 0);
 	assert_stats(t, 3, 157);
 	assert_int_equal(store_item_stat(t, &pk, &sk, &m), 0);
 	assert_int_equal(m.text_len, 13);
 	assert_int_equal(m.ddb_size, 100);
 	assert_int_equal(m.mtime_ns, 42);
 	assert_int_equal(store_partition_exists(t, &pk), 0);
-	text = read_all(t, "moby", "1851");
+	text = fixture_read(t, "moby", "1851");
 	assert_string_equal(text, "{\n  \"a\": 1\n}\n");
 	free(text);
 
 	/* Overwrite: counts stay, bytes follow, seq advances. */
-	assert_int_equal(put(t, "moby", "1851", "new text\n", 30), 0);
+	assert_int_equal(fixture_put(t, "moby", "1851", "new text\n", 30), 0);
 	assert_stats(t, 3, 87);
-	text = read_all(t, "moby", "1851");
+	text = fixture_read(t, "moby", "1851");
 	assert_string_equal(text, "new text\n");
 	free(text);
 	assert_int_equal(store_item_stat(t, &pk, &sk, &m), 0);
 	assert_true(m.seq >= 1);
 
-	assert_int_equal(del(t, "moby", "1851"), 0);
-	assert_int_equal(del(t, "moby", "1851"), -ENOENT);
+	assert_int_equal(fixture_del(t, "moby", "1851"), 0);
+	assert_int_equal(fixture_del(t, "moby", "1851"), -ENOENT);
 	assert_stats(t, 2, 57);
 	assert_int_equal(store_partition_exists(t, &pk), 0);
-	assert_int_equal(del(t, "moby", "1852"), 0);
+	assert_int_equal(fixture_del(t, "moby", "1852"), 0);
 	assert_int_equal(store_partition_exists(t, &pk), -ENOENT);
-	assert_null(read_all(t, "moby", "1852"));
+	assert_null(fixture_read(t, "moby", "1852"));
 	assert_stats(t, 1, 7);
 	store_table_put(t);
 }
@@ -297,16 +249,16 @@ static void test_hash_only(void **state)
 	struct store_item_meta m;
 	char *text;
 
-	assert_int_equal(put(t, "u1", NULL, "one\n", 4), 0);
-	assert_int_equal(put(t, "u2", NULL, "two\n", 4), 0);
+	assert_int_equal(fixture_put(t, "u1", NULL, "one\n", 4), 0);
+	assert_int_equal(fixture_put(t, "u2", NULL, "two\n", 4), 0);
 	assert_int_equal(store_item_stat(t, &pk, NULL, &m), 0);
 	assert_int_equal(m.text_len, 4);
-	text = read_all(t, "u2", NULL);
+	text = fixture_read(t, "u2", NULL);
 	assert_string_equal(text, "two\n");
 	free(text);
 	assert_int_equal(store_partition_exists(t, &pk), -EINVAL);
 	/* A sort key on a hash-only table is a caller error. */
-	assert_int_equal(put(t, "u1", "1", "x\n", 2), -EINVAL);
+	assert_int_equal(fixture_put(t, "u1", "1", "x\n", 2), -EINVAL);
 	assert_stats(t, 2, 8);
 	store_table_put(t);
 }
@@ -320,7 +272,7 @@ static void test_read_offsets(void **state)
 	char buf[16];
 	size_t n;
 
-	assert_int_equal(put(t, "p", "7", "0123456789", 10), 0);
+	assert_int_equal(fixture_put(t, "p", "7", "0123456789", 10), 0);
 	assert_int_equal(store_item_read(t, &pk, &sk, 0, buf, 4, &n, &m), 0);
 	assert_int_equal(n, 4);
 	assert_memory_equal(buf, "0123", 4);
@@ -358,13 +310,13 @@ static void test_set_mtime(void **state)
 	struct store_item_meta m;
 	char *text;
 
-	assert_int_equal(put(t, "p", "7", "text\n", 5), 0);
+	assert_int_equal(fixture_put(t, "p", "7", "text\n", 5), 0);
 	assert_int_equal(store_write(t, &pk, mtime_fn, &c, NULL), 0);
 	assert_int_equal(c.v.meta.mtime_ns, 123456789);
 	assert_int_equal(store_item_stat(t, &pk, &sk, &m), 0);
 	assert_int_equal(m.mtime_ns, 123456789);
 	assert_int_equal(m.ddb_size, 5);
-	text = read_all(t, "p", "7");
+	text = fixture_read(t, "p", "7");
 	assert_string_equal(text, "text\n");
 	free(text);
 	c.sk = &other;
@@ -373,9 +325,15 @@ static void test_set_mtime(void **state)
 	store_table_put(t);
 }
 
+struct failing_ctx {
+	const struct ddb_key *pk, *sk;
+};
+
 static int failing_fn(struct store_txn *txn, void *arg, struct ddb_err *err)
 {
-	put_fn(txn, arg, err);
+	struct failing_ctx *c = arg;
+
+	store_txn_item_put(txn, c->pk, c->sk, "x\n", 2, 2, 0);
 	return ddb_err_set(err, EINVAL, "refused");
 }
 
@@ -384,7 +342,7 @@ static void test_fn_error_aborts(void **state)
 	struct fixture *f = *state;
 	struct store_table *t = fixture_table_make(f->st, "Books", schema_hr);
 	struct ddb_key pk = {DDB_TYPE_S, "p", 1}, sk = {DDB_TYPE_N, "1", 1};
-	struct put_ctx c = {&pk, &sk, "x\n", 2, 2, 0, false};
+	struct failing_ctx c = {&pk, &sk};
 	struct ddb_err err = DDB_ERR_INIT;
 
 	assert_int_equal(store_write(t, &pk, failing_fn, &c, &err), -EINVAL);
@@ -455,21 +413,21 @@ static void test_persistence(void **state)
 	struct store_item_meta m;
 	char *text;
 
-	assert_int_equal(put(t, "a", "1", "one\n", 11), 0);
-	assert_int_equal(put(t, "a", "2", "two\n", 22), 0);
+	assert_int_equal(fixture_put(t, "a", "1", "one\n", 11), 0);
+	assert_int_equal(fixture_put(t, "a", "2", "two\n", 22), 0);
 	assert_int_equal(store_sync(t, NULL), 0);
 	assert_int_equal(store_sync(t, &pk), 0);
 	store_table_put(t);
 	fx_reopen(f, false);
 	assert_int_equal(store_table_get(f->st, "Books", &t), 0);
 	assert_stats(t, 2, 33);
-	text = read_all(t, "a", "2");
+	text = fixture_read(t, "a", "2");
 	assert_string_equal(text, "two\n");
 	free(text);
 	assert_int_equal(store_item_stat(t, &pk, &sk, &m), 0);
 	assert_int_equal(m.ddb_size, 22);
 	/* Sequence numbers keep growing across a reopen. */
-	assert_int_equal(put(t, "a", "3", "three\n", 1), 0);
+	assert_int_equal(fixture_put(t, "a", "3", "three\n", 1), 0);
 	sk.data = "3";
 	assert_int_equal(store_item_stat(t, &pk, &sk, &m), 0);
 	assert_int_equal(m.seq, 2);
@@ -497,13 +455,13 @@ static void test_drop_files(void **state)
 	assert_true(exists(f->dir, "tables/1/p03/data.mdb"));
 	assert_false(exists(f->dir, "tables/1/p04"));
 	assert_true(exists(f->dir, "tables/2/p02/data.mdb"));
-	assert_int_equal(put(t, "a", "1", "one\n", 11), 0);
+	assert_int_equal(fixture_put(t, "a", "1", "one\n", 11), 0);
 	assert_int_equal(store_table_drop(f->st, "Books", &err), -ENOTEMPTY);
-	assert_int_equal(del(t, "a", "1"), 0);
+	assert_int_equal(fixture_del(t, "a", "1"), 0);
 	assert_int_equal(store_table_drop(f->st, "Books", &err), 0);
 	/* Still referenced: the files stay until the handle goes. */
 	assert_true(exists(f->dir, "tables/1/p00/data.mdb"));
-	assert_int_equal(put(t, "a", "1", "one\n", 11), -ENOENT);
+	assert_int_equal(fixture_put(t, "a", "1", "one\n", 11), -ENOENT);
 	store_table_put(t);
 	assert_false(exists(f->dir, "tables/1"));
 	/* A directory the catalog does not name (a crash mid-drop) goes at open. */
@@ -526,14 +484,14 @@ static void test_read_only(void **state)
 	struct store_table *t = fixture_table_make(f->st, "Books", schema_hr);
 	char *text;
 
-	assert_int_equal(put(t, "a", "1", "one\n", 11), 0);
+	assert_int_equal(fixture_put(t, "a", "1", "one\n", 11), 0);
 	store_table_put(t);
 	fx_reopen(f, true);
 	assert_int_equal(store_table_get(f->st, "Books", &t), 0);
-	text = read_all(t, "a", "1");
+	text = fixture_read(t, "a", "1");
 	assert_string_equal(text, "one\n");
 	free(text);
-	assert_int_equal(put(t, "a", "2", "two\n", 1), -EROFS);
+	assert_int_equal(fixture_put(t, "a", "2", "two\n", 1), -EROFS);
 	assert_int_equal(store_table_set_schema(t, schema_hr, strlen(schema_hr), &err), -EROFS);
 	assert_int_equal(store_table_create(f->st, "New1", &err), -EROFS);
 	assert_int_equal(store_table_drop(f->st, "Books", &err), -EROFS);
@@ -575,18 +533,18 @@ static void test_map_growth(void **state)
 	for (i = 0; i < 800; i++) {
 		snprintf(sk, sizeof(sk), "%d", i + 1);
 		text[0] = (char)('a' + i % 26);
-		assert_int_equal(put(t, "onepartition", sk, text, len), 0);
+		assert_int_equal(fixture_put(t, "onepartition", sk, text, len), 0);
 	}
 	assert_stats(t, 800, 800 * (uint64_t)len);
 	store_table_put(t);
 	fx_reopen(f, false);
 	assert_int_equal(store_table_get(f->st, "Big", &t), 0);
-	back = read_all(t, "onepartition", "800");
+	back = fixture_read(t, "onepartition", "800");
 	assert_non_null(back);
 	assert_int_equal(strlen(back), len);
 	assert_int_equal(back[0], 'a' + 799 % 26);
 	free(back);
-	assert_int_equal(put(t, "onepartition", "801", text, len), 0);
+	assert_int_equal(fixture_put(t, "onepartition", "801", text, len), 0);
 	assert_int_equal(store_item_stat(t, &(struct ddb_key){DDB_TYPE_S, "onepartition", 12},
 					 &(struct ddb_key){DDB_TYPE_N, "801", 3}, &m),
 			 0);
@@ -613,7 +571,7 @@ static void *writer_main(void *arg)
 	text[len] = '\0';
 	for (i = 0; i < 60 && !w->rc; i++) {
 		snprintf(sk, sizeof(sk), "%d", w->id * 1000 + i);
-		w->rc = put(w->t, "hot", sk, text, len);
+		w->rc = fixture_put(w->t, "hot", sk, text, len);
 	}
 	free(text);
 	return NULL;

@@ -76,3 +76,53 @@ void fixture_table_teardown(struct fixture_table *f)
 	fixture_dir_remove(f->dir);
 	free(f);
 }
+
+/* ---- items of an S/N (or hash-only S) table ---- */
+
+struct put_ctx {
+	const struct ddb_key *pk, *sk;
+	const char *text;
+	size_t len;
+	uint64_t size;
+	int64_t mtime;
+	bool del;
+};
+
+static int put_fn(struct store_txn *txn, void *arg, struct ddb_err *err)
+{
+	struct put_ctx *c = arg;
+
+	if (c->del)
+		return store_txn_item_del(txn, c->pk, c->sk);
+	return store_txn_item_put(txn, c->pk, c->sk, c->text, c->len, c->size, c->mtime);
+}
+
+int fixture_put(struct store_table *t, const char *pk, const char *sk, const char *text,
+	       uint64_t size)
+{
+	struct ddb_key k1 = {DDB_TYPE_S, pk, strlen(pk)};
+	struct ddb_key k2 = {DDB_TYPE_N, sk, sk ? strlen(sk) : 0};
+	struct put_ctx c = {&k1, sk ? &k2 : NULL, text, strlen(text), size, 42, false};
+
+	return store_write(t, &k1, put_fn, &c, NULL);
+}
+
+int fixture_del(struct store_table *t, const char *pk, const char *sk)
+{
+	struct ddb_key k1 = {DDB_TYPE_S, pk, strlen(pk)};
+	struct ddb_key k2 = {DDB_TYPE_N, sk, sk ? strlen(sk) : 0};
+	struct put_ctx c = {&k1, sk ? &k2 : NULL, NULL, 0, 0, 0, true};
+
+	return store_write(t, &k1, put_fn, &c, NULL);
+}
+
+char *fixture_read(struct store_table *t, const char *pk, const char *sk)
+{
+	struct ddb_key k1 = {DDB_TYPE_S, pk, strlen(pk)};
+	struct ddb_key k2 = {DDB_TYPE_N, sk, sk ? strlen(sk) : 0};
+	struct ddb_buf b = DDB_BUF_INIT;
+
+	if (store_item_copy(t, &k1, sk ? &k2 : NULL, &b, NULL))
+		return NULL;
+	return b.data ? b.data : strdup("");
+}

@@ -40,4 +40,15 @@ struct fixture_table *fixture_table_setup(const char *tag, const char *name, con
 /* Drops the table reference, closes the store, removes the directory. */
 void fixture_table_teardown(struct fixture_table *f);
 
+/*
+ * Items of a table whose partition key is S and sort key (sk, NULL for a
+ * hash-only table) is N: text is stored as given, with ddb_size size and
+ * mtime 42.  Return the store's result.
+ */
+int fixture_put(struct store_table *t, const char *pk, const char *sk, const char *text,
+		uint64_t size);
+int fixture_del(struct store_table *t, const char *pk, const char *sk);
+/* The item's text (free it), or NULL if absent. */
+char *fixture_read(struct store_table *t, const char *pk, const char *sk);
+
 #endif
