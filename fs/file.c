@@ -32,6 +32,7 @@ struct fs_file {
 	bool writable;
 	bool created;			/* a new item: commit even if nothing was written */
 	bool excl;			/* O_EXCL: commit as attribute_not_exists */
+	bool append;			/* O_APPEND: every write goes to the end of buf */
 	bool written;			/* write() or ftruncate() since the last commit */
 	int poison;			/* a refused write: every later write and close fail */
 	bool mtime_set;
@@ -40,6 +41,7 @@ struct fs_file {
 	struct ddb_jsonprefix jp;
 	size_t jp_len;			/* bytes of buf the recogniser has seen */
 	bool jp_valid;			/* jp describes buf[0..jp_len) */
+	size_t defined;			/* buf[0..defined) was read or written, not a hole */
 	struct ddb_item *parsed;	/* validated at write time, for buf as of gen */
 	uint64_t parsed_gen;
 	uint64_t gen;			/* bumped by every change of buf */
@@ -230,6 +232,22 @@ static bool open_changes(int flags, bool create)
 	return (flags & O_ACCMODE) != O_RDONLY || create || (flags & O_TRUNC);
 }
 
+/* Is buf the text of the item at f's path that has nothing but its key attributes? */
+static bool holds_only_keys(struct fs_file *f)
+{
+	struct ddb_item *bare = NULL;
+	const char *text;
+	size_t len;
+	bool same;
+
+	if (fs_item_parse(&f->node, "", 0, &bare, NULL))
+		return false;
+	text = ddb_item_text(bare, &len);
+	same = len == f->buf.len && !memcmp(text, f->buf.data, len);
+	ddb_item_free(bare);
+	return same;
+}
+
 static int open_item_for_write(struct fs_file *f, int flags, bool create)
 {
 	struct store_item_meta meta;
@@ -248,11 +266,21 @@ static int open_item_for_write(struct fs_file *f, int flags, bool create)
 	f->writable = true;
 	f->created = rc == -ENOENT;
 	f->excl = f->created && (flags & O_EXCL);
+	f->append = flags & O_APPEND;
 	if (f->created || (flags & O_TRUNC)) {
 		f->gen = 1;	/* `: > item` and `touch new` commit too */
 		return 0;
 	}
-	return store_item_copy(n->t, &n->pk, sk, &f->buf, NULL);
+	rc = store_item_copy(n->t, &n->pk, sk, &f->buf, NULL);
+	/*
+	 * An item holding only its keys is what `touch` or `truncate -s 0`
+	 * made of an empty file; `>>` then starts from empty, as it would there
+	 * (appending to the keys' text could only make invalid JSON).
+	 */
+	if (!rc && f->append && holds_only_keys(f))
+		ddb_buf_setlen(&f->buf, 0);
+	f->defined = f->buf.len;	/* appends and in-place writes are judged with it */
+	return rc;
 }
 
 static int open_item(struct fs_file *f, int flags, bool create)
@@ -424,7 +452,8 @@ static int check_written(struct fs_file *f, size_t off, size_t size, struct ddb_
 		ddb_jsonprefix_init(&f->jp);
 		f->jp_len = 0;
 		f->jp_valid = true;
-	} else if (off > f->jp_len) {
+	}
+	if (off > f->defined) {
 		f->jp_valid = false;	/* a hole: judge it whole at close */
 		return 0;
 	}
@@ -461,6 +490,8 @@ static int write_buffered(struct fs_file *f, const char *buf, size_t size, off_t
 	f->written = true;
 	f->gen++;
 	rc = check_written(f, (size_t)off, size, &err);
+	if ((size_t)off <= f->defined && (size_t)off + size > f->defined)
+		f->defined = (size_t)off + size;
 	if (rc)
 		return err.code ? poison(f, &err) : rc;
 	return (int)size;
@@ -477,6 +508,9 @@ int do_write(struct fs_file *f, const char *buf, size_t size, off_t off)
 	if (!f->writable)
 		return -EBADF;
 	pthread_mutex_lock(&f->lock);
+	/* The kernel's offset is the size it last saw, not the text we hold. */
+	if (f->append)
+		off = (off_t)f->buf.len;
 	rc = write_buffered(f, buf, size, off);
 	pthread_mutex_unlock(&f->lock);
 	return rc;
@@ -595,6 +629,8 @@ int do_ftruncate(struct fs_file *f, off_t size)
 		f->jp_valid = false;
 	}
 	rc = ddb_buf_setlen(&f->buf, (size_t)size);
+	if (f->defined > (size_t)size)
+		f->defined = (size_t)size;
 	f->written = true;
 	f->gen++;
 	pthread_mutex_unlock(&f->lock);

@@ -11,7 +11,8 @@ Usage: fsop.py OP ARGS...
   excl PATH DATA       the same with O_EXCL (bash noclobber, put-if-absent)
   read PATH            open, read all to stdout, close
   mkdir PATH | rmdir PATH | unlink PATH | stat PATH
-  rename SRC DST
+  rename SRC DST | link SRC DST | symlink TARGET PATH
+  write_at PATH OFFSET DATA   open(O_WRONLY) without truncating, pwrite, close
 DATA is taken literally, or read from FILE when given as @FILE.
 Prints "ok" (or the data read) and exits 0, or prints "<call>:<ERRNO>" and
 exits 1.
@@ -93,6 +94,18 @@ def run(op, args):
         attempt("stat", os.stat, args[0])
     elif op == "rename":
         attempt("rename", os.rename, args[0], args[1])
+    elif op == "link":
+        attempt("link", os.link, args[0], args[1])
+    elif op == "symlink":
+        attempt("symlink", os.symlink, args[0], args[1])
+    elif op == "write_at":
+        fd = attempt("open", os.open, args[0], os.O_WRONLY)
+        try:
+            attempt("write", os.pwrite, fd, data_arg(args[2]), int(args[1]))
+        except Failed:
+            os.close(fd)
+            raise
+        attempt("close", os.close, fd)
     else:
         sys.exit("fsop.py: unknown op " + op)
     return True
