@@ -5,7 +5,7 @@
 # Tables of both kinds, puts, overwrites, bad input, reads, range views, a
 # move across partitions, a scratch file saved by rename, rm, a descriptor
 # kept across rm, .schema and .errors, a remount and kill -9 recovery; then
-# a clean unmount, after which valgrind must report no error and no leak
+# snapshots; a clean unmount, after which valgrind must report no error and no leak
 # (definite, indirect or possible).  A sanitizer build cannot run under
 # valgrind: there the same tour runs bare and LeakSanitizer judges at exit.
 # The whole suite under valgrind is a by-hand run (tests/README.md).
@@ -57,6 +57,12 @@ echo '{"After": {"S": "remount"}}' >"$MNT/Books/Ulysses/1923"
 ddb_kill9
 ddb_mount
 assert_exists "$MNT/Books/Ulysses/1923"
+# Snapshots: one read and dropped, one left for the unmount to free.
+mkdir "$MNT/.snapshot/v" "$MNT/.snapshot/kept"
+echo '{"After": {"S": "snapshot"}}' >"$MNT/Books/Ulysses/1923"
+ls -R "$MNT/.snapshot/v" >/dev/null
+grep -q remount "$MNT/.snapshot/v/Books/Ulysses/1923" || fail "the snapshot moved on"
+rmdir "$MNT/.snapshot/v"
 ddb_umount
 if [[ -n $VG ]]; then
 	# The log of the last daemon, which exited cleanly (a killed one has none).
