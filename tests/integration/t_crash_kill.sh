@@ -39,7 +39,13 @@ for kill in $(seq 1 "$KILLS"); do
 	python3 "$HARNESS" writers "$MNT" "$STATE" "$LOGS" "$WRITERS" $((SEED + kill)) \
 		2>"$T/writers.err" &
 	writers=$!
-	# 0 to 1.5 s: some kills land while the writers start, most mid-stream.
+	# Once one operation is acknowledged (python starts slowly on a loaded
+	# machine, or under a sanitizer), 0 to 1.5 s: some kills land while the
+	# other writers start, most mid-stream.
+	for _ in $(seq 100); do
+		grep -qs '^A' "$LOGS"/w*.log && break
+		sleep 0.1
+	done
 	ms=$((RANDOM % 1500))
 	sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
 	date +%s%N >"$T/kill_ns"
