@@ -18,9 +18,6 @@
 #include "hash.h"
 #include "store_int.h"
 
-/* Enough doublings to reach any address space; a guard, not a limit. */
-#define STORE_GROW_ATTEMPTS 40
-
 static int env_open_dbis(struct store_env *e, const char *const *names, unsigned ndbi,
 			 struct ddb_err *err)
 {
@@ -80,6 +77,7 @@ int store_env_open(const char *path, const struct store_options *opt, const char
 		return -ENOMEM;
 	e->read_only = opt->read_only;
 	pthread_rwlock_init(&e->grow, NULL);
+	store_env_queue_init(e);
 	rc = mdb_env_create(&e->env);
 	if (rc)
 		goto out_free;
@@ -115,6 +113,7 @@ void store_env_close(struct store_env *e)
 		return;
 	mdb_env_close(e->env);
 	pthread_rwlock_destroy(&e->grow);
+	store_env_queue_destroy(e);
 	free(e);
 }
 
@@ -140,119 +139,6 @@ void store_env_read_end(struct store_env *e, MDB_txn *txn)
 		return;
 	mdb_txn_abort(txn);
 	pthread_rwlock_unlock(&e->grow);
-}
-
-/* Doubles the map unless another writer already grew it past `seen`. */
-static int env_grow(struct store_env *e, size_t seen, struct ddb_err *err)
-{
-	int rc = 0;
-
-	pthread_rwlock_wrlock(&e->grow);
-	if (e->mapsize == seen) {
-		rc = mdb_env_set_mapsize(e->env, seen * 2);
-		if (!rc)
-			e->mapsize = seen * 2;
-	}
-	pthread_rwlock_unlock(&e->grow);
-	return store_mdb_err(rc, err, "growing the database map");
-}
-
-/*
- * Records an LMDB failure inside a write transaction (the first one wins) and
- * returns it as a negative errno.  MDB_NOTFOUND is an answer, not a failure.
- */
-int store_txn_check(struct store_txn *tx, int rc)
-{
-	if (rc && rc != MDB_NOTFOUND && !tx->mdb_rc)
-		tx->mdb_rc = rc;
-	return store_mdb_errno(rc);
-}
-
-/*
- * When describe-table's figures of an environment last changed, so .schema's
- * mtime moves exactly when its text does and rsync's quick check copies it
- * then, and only then.
- */
-static const MDB_val changed_key = {7, "changed"};
-
-static int put_changed(struct store_txn *tx)
-{
-	struct timespec ts;
-	int64_t ns;
-	MDB_val v = {sizeof(ns), &ns};
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	return store_txn_check(tx, mdb_put(tx->txn, tx->env->dbi[STORE_META],
-					   (MDB_val *)&changed_key, &v, 0));
-}
-
-/* One attempt: 1 means the map filled up and the caller should grow and retry. */
-static int env_write_once(struct store_env *e, struct store_txn *tx, store_txn_fn fn, void *ctx,
-			  struct ddb_err *err)
-{
-	int rc;
-
-	rc = mdb_txn_begin(e->env, NULL, 0, &tx->txn);
-	if (rc)
-		return store_mdb_err(rc, err, "starting a write transaction");
-	tx->env = e;
-	tx->mdb_rc = 0;
-	tx->figures_changed = false;
-	tx->n_ix_delta = 0;
-	rc = fn(tx, ctx, err);
-	if (!rc && store_txn_figures_changed(tx))
-		rc = put_changed(tx);
-	if (tx->mdb_rc == MDB_MAP_FULL) {
-		mdb_txn_abort(tx->txn);
-		return 1;
-	}
-	if (rc || tx->mdb_rc) {
-		mdb_txn_abort(tx->txn);
-		return rc ? rc : store_mdb_err(tx->mdb_rc, err, "writing");
-	}
-	/* The commit frees the transaction whatever it returns. */
-	rc = mdb_txn_commit(tx->txn);
-	if (rc == MDB_MAP_FULL)
-		return 1;
-	if (rc == EIO && store_env_disk_full(e->env))
-		rc = ENOSPC;
-	return store_mdb_err(rc, err, "commit");
-}
-
-/*
- * Runs fn in a write transaction and commits it, growing the map and running
- * fn again as often as the map fills up.  fn's sentence is only kept from the
- * attempt whose result is returned.
- */
-int store_env_write(struct store_env *e, struct store_txn *tx, store_txn_fn fn, void *ctx,
-		    struct ddb_err *err)
-{
-	struct ddb_err local;
-	size_t seen;
-	int attempt, rc;
-
-	if (e->read_only)
-		return ddb_err_set(err, EROFS, "the store is read-only");
-	if (store_snapshot_active())
-		return ddb_err_set(err, EROFS, "a snapshot is read-only");
-	for (attempt = 0; attempt < STORE_GROW_ATTEMPTS; attempt++) {
-		ddb_err_clear(&local);
-		pthread_rwlock_rdlock(&e->grow);
-		seen = e->mapsize;
-		rc = env_write_once(e, tx, fn, ctx, &local);
-		pthread_rwlock_unlock(&e->grow);
-		if (rc != 1)
-			break;
-		rc = env_grow(e, seen, &local);
-		if (rc)
-			break;
-	}
-	if (rc == 1)
-		rc = store_mdb_err(MDB_MAP_FULL, &local, "writing");
-	if (rc && local.code)
-		ddb_err_set(err, local.code, "%s", local.text);
-	return rc;
 }
 
 /* The partition's figures as of txn (zero before the first write). */
@@ -381,8 +267,8 @@ int store_sync(struct store_table *t, const struct ddb_key *pk)
 /* Exact item count and bytes, summed over the partitions' meta records. */
 int store_table_figures_changed_ns(struct store_table *t, int64_t *ns)
 {
+	MDB_val k = {sizeof(STORE_META_CHANGED) - 1, STORE_META_CHANGED}, v;
 	MDB_txn *txn;
-	MDB_val v;
 	unsigned i, n;
 	int64_t one;
 	int rc = 0;
@@ -395,7 +281,7 @@ int store_table_figures_changed_ns(struct store_table *t, int64_t *ns)
 		rc = store_env_read_begin(t->envs[i], &txn, NULL);
 		if (rc)
 			break;
-		rc = mdb_get(txn, t->envs[i]->dbi[STORE_META], (MDB_val *)&changed_key, &v);
+		rc = mdb_get(txn, t->envs[i]->dbi[STORE_META], &k, &v);
 		if (!rc && v.mv_size == sizeof(one)) {
 			memcpy(&one, v.mv_data, sizeof(one));
 			if (one > *ns)

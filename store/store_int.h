@@ -24,7 +24,7 @@
 enum store_pdbi {
 	STORE_ITEMS,   /* key part(s) -> record header, full pk, full sk, text */
 	STORE_PARTS,   /* pk part -> u64 item count, full pk (hash+range only) */
-	STORE_META,    /* "stats" -> struct store_pmeta */
+	STORE_META,    /* "stats" -> struct store_pmeta, STORE_META_CHANGED -> i64 ns */
 	STORE_JOURNAL, /* u64 id -> intent record */
 	STORE_IXENT,   /* index entries: u32 index id, key parts -> ixtxn.c record */
 };
@@ -36,13 +36,23 @@ enum store_cdbi {
 };
 
 /* One LMDB environment and the lock that lets its map grow. */
+struct commit_req;
+
 struct store_env {
 	MDB_env *env;
 	pthread_rwlock_t grow; /* read: a transaction is open; write: resizing */
 	size_t mapsize;	       /* under grow */
+	/* Writers waiting to commit here, taken as one batch by a leader (commit.c). */
+	pthread_mutex_t queue_lock;
+	pthread_cond_t queue_done;
+	struct commit_req *queue;
+	bool committing;
 	MDB_dbi dbi[STORE_MAX_DBI];
 	bool read_only;
 };
+
+/* Realtime of the last commit that changed a figure describe-table shows. */
+#define STORE_META_CHANGED "changed"
 
 /* A partition's figures, kept exact by every write ("meta" DBI). */
 struct store_pmeta {
@@ -161,6 +171,10 @@ bool store_env_disk_full(MDB_env *env);
 int store_mdb_errno(int rc);
 int store_mdb_err(int rc, struct ddb_err *err, const char *what);
 int store_sys_err(int code, struct ddb_err *err, const char *what, const char *path);
+
+/* commit.c */
+void store_env_queue_init(struct store_env *e);
+void store_env_queue_destroy(struct store_env *e);
 
 /* partition.c */
 int store_env_open(const char *path, const struct store_options *opt, const char *const *names,
