@@ -681,7 +681,7 @@ int ddb_schema_parse(const char *text, size_t len, const char *table_name, int64
 		     struct ddb_schema **out, struct ddb_err *err)
 {
 	struct ddb_schema *s;
-	json_t *in;
+	json_t *in = NULL;
 	int rc = load(text, len, &in, err);
 
 	if (rc)
