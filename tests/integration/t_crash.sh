@@ -20,6 +20,7 @@ try:
     os.mkdir(part)
 except FileExistsError:
     pass
+open(log + ".started.%d" % w, "w").close()
 with open(log, "a") as lf:
     i = 0
     while True:
@@ -86,8 +87,15 @@ for round in $(seq 1 "$ROUNDS"); do
 		python3 "$T/writer.py" "$MNT/Crash" "$w" "$round" "$T/written.log" &
 		pids+=($!)
 	done
+	# Two seconds of writing from when all have started (python is slow to
+	# start on a loaded machine: the mount must still be there for mkdir).
+	for _ in $(seq 300); do
+		(($(ls "$T"/written.log.started.* 2>/dev/null | wc -l) == WRITERS)) && break
+		sleep 0.1
+	done
 	sleep 2
 	ddb_kill9
+	rm -f "$T"/written.log.started.*
 	# The writers see the connection go and stop by themselves.
 	for p in "${pids[@]}"; do
 		wait "$p" || fail "writer $p exited with an error"
