@@ -4,8 +4,14 @@
  * Sizes are exact (an item's canonical text, .schema's rendering), so cat,
  * head -c, mmap and rsync see whole files.  Ownership is the mounting user's;
  * files are 0644 and directories 0755.
+ *
+ * The kernel caches attributes for a second (ops.c), so whatever changes
+ * them behind its back says so here before it answers: a commit rewrites
+ * the item as canonical text (not the bytes the kernel saw written) and
+ * changes its table's .schema (counts and sizes).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include "errlog.h"
@@ -17,6 +23,21 @@ int64_t fs_now_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void fs_attr_changed(struct ddbfs *fs, const char *path)
+{
+	/* -ENOENT: the kernel holds nothing for path, which is fine. */
+	if (fs->fuse)
+		fuse_invalidate_path(fs->fuse, path);
+}
+
+void fs_attr_table_changed(struct ddbfs *fs, const char *table_name)
+{
+	char path[DDB_NAME_MAX + 16];
+
+	snprintf(path, sizeof(path), "/%s/.schema", table_name);
+	fs_attr_changed(fs, path);
 }
 
 static void set_times(struct stat *st, int64_t ns)

@@ -574,6 +574,8 @@ static int commit(struct fs_file *f, bool final)
 	f->committed_gen = f->gen;
 	f->written = false;
 	f->created = false;
+	fs_attr_changed(f->fs, f->path);
+	fs_attr_table_changed(f->fs, f->node.table_name);
 	return 0;
 }
 

@@ -31,6 +31,7 @@ struct ddbfs {
 	struct fs_open_files *open_files;
 	struct idx_worker *indexer;	/* NULL when read-only */
 	struct fs_snapshots *snapshots;
+	struct fuse *fuse;		/* for invalidations; NULL once serving ended */
 	uid_t uid;
 	gid_t gid;
 	bool read_only;
@@ -122,6 +123,15 @@ int do_getattr(struct ddbfs *fs, struct fs_node *n, struct stat *st);
 void fs_fill_dir_stat(struct ddbfs *fs, struct stat *st, int64_t mtime_ns);
 void fs_fill_file_stat(struct ddbfs *fs, struct stat *st, uint64_t size, int64_t mtime_ns);
 int64_t fs_now_ns(void);
+/*
+ * The kernel's cached attributes of path (and of its table's .schema) are
+ * stale: a commit changed them.  Called before the request that changed
+ * them is answered, from FLUSH, RELEASE, RENAME or UNLINK handlers, where
+ * the kernel holds no page of these files (items and .schema use direct
+ * I/O), so the notification cannot wait on the request itself.
+ */
+void fs_attr_changed(struct ddbfs *fs, const char *path);
+void fs_attr_table_changed(struct ddbfs *fs, const char *table_name);
 
 /* file.c */
 struct fs_file;

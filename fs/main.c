@@ -215,7 +215,9 @@ static int run(struct fuse_args *args, struct cli *cli, struct fuse_cmdline_opts
 	if (!cli->read_only && idx_worker_start(fs.store, log_index_work, &fs.indexer))
 		errlog_warn("cannot start the index builder; new indexes stay CREATING");
 	errlog_info("serving %s on %s", datadir, opts->mountpoint);
+	fs.fuse = f;
 	rc = serve(f, opts) ? 1 : 0;
+	fs.fuse = NULL;
 	fs_open_files_release_all(&fs);
 	fs_snapshots_free(fs.snapshots);	/* before the store: they hold its tables */
 	fs.snapshots = NULL;

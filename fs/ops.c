@@ -37,12 +37,12 @@ static void *ddb_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->hard_remove = 1;
 	cfg->use_ino = 0;
 	/*
-	 * Names may be cached: a stale one is corrected by the GETATTR that
-	 * attr_timeout 0 forces.  Attributes may not: a commit changes an
-	 * item's size (canonical text) behind the kernel's back.
+	 * Names and attributes are cached for a second: whatever changes
+	 * them behind the kernel's back (a commit makes the item canonical
+	 * text and changes .schema) invalidates them first (attr.c).
 	 */
 	cfg->entry_timeout = 1.0;
-	cfg->attr_timeout = 0;
+	cfg->attr_timeout = 1.0;
 	cfg->negative_timeout = 0;
 	return fs_get();
 }

@@ -56,9 +56,10 @@ static int commit_held_item(struct ddbfs *fs, struct fs_node *n)
 	if (!rc)
 		rc = idx_item_put(n->t, item, &n->pk, n->has_sk ? &n->sk : NULL, mtime, IDX_PUT,
 				  &err);
-	if (!rc)
+	if (!rc) {
 		scratch_unlink(fs->scratch, n->path);
-	else if (err.code)
+		fs_attr_changed(fs, n->path);	/* the held bytes became canonical text */
+	} else if (err.code)
 		fs_report(n, &err);
 	ddb_item_free(item);
 	ddb_buf_release(&text);
