@@ -266,30 +266,35 @@ int store_txn_ix_del(struct store_txn *tx, const struct store_ix_entry *e)
 	return rc;
 }
 
+struct ix_sum {
+	uint8_t key[6];
+	uint64_t items, bytes;
+};
+
+static int add_ix_figures(struct store_env *e, MDB_txn *txn, void *ctx)
+{
+	struct ix_sum *sum = ctx;
+	MDB_val k = {sizeof(sum->key), sum->key}, v;
+	struct ix_figures f;
+	int rc = mdb_get(txn, e->dbi[STORE_META], &k, &v);
+
+	if (!rc && v.mv_size == sizeof(f)) {
+		memcpy(&f, v.mv_data, sizeof(f));
+		sum->items += f.items;
+		sum->bytes += f.bytes;
+	}
+	return rc;
+}
+
 int store_ix_stats(struct store_table *t, uint32_t id, uint64_t *items, uint64_t *bytes)
 {
-	uint8_t kb[6];
-	MDB_val k = {sizeof(kb), kb}, v;
-	struct ix_figures f;
-	unsigned i, n = store_table_env_count(t);
-	MDB_txn *txn;
-	int rc = 0;
+	struct ix_sum sum = {{0}, 0, 0};
+	int rc;
 
-	figures_key(kb, id);
-	*items = *bytes = 0;
-	for (i = 0; i < n && !rc; i++) {
-		rc = store_env_read_begin(t->envs[i], &txn, NULL);
-		if (rc)
-			break;
-		rc = mdb_get(txn, t->envs[i]->dbi[STORE_META], &k, &v);
-		if (!rc && v.mv_size == sizeof(f)) {
-			memcpy(&f, v.mv_data, sizeof(f));
-			*items += f.items;
-			*bytes += f.bytes;
-		}
-		store_env_read_end(t->envs[i], txn);
-		rc = rc == MDB_NOTFOUND ? 0 : store_mdb_errno(rc);
-	}
+	figures_key(sum.key, id);
+	rc = store_table_read_each(t, add_ix_figures, &sum);
+	*items = sum.items;
+	*bytes = sum.bytes;
 	return rc;
 }
 

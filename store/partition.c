@@ -264,55 +264,68 @@ int store_sync(struct store_table *t, const struct ddb_key *pk)
 	return rc;
 }
 
-/* Exact item count and bytes, summed over the partitions' meta records. */
-int store_table_figures_changed_ns(struct store_table *t, int64_t *ns)
+int store_table_read_each(struct store_table *t, store_env_read_fn fn, void *ctx)
 {
-	MDB_val k = {sizeof(STORE_META_CHANGED) - 1, STORE_META_CHANGED}, v;
 	MDB_txn *txn;
 	unsigned i, n;
-	int64_t one;
 	int rc = 0;
 
 	pthread_mutex_lock(&t->lock);
 	n = t->nenv;
 	pthread_mutex_unlock(&t->lock);
-	*ns = 0;
 	for (i = 0; i < n && !rc; i++) {
 		rc = store_env_read_begin(t->envs[i], &txn, NULL);
 		if (rc)
 			break;
-		rc = mdb_get(txn, t->envs[i]->dbi[STORE_META], &k, &v);
-		if (!rc && v.mv_size == sizeof(one)) {
-			memcpy(&one, v.mv_data, sizeof(one));
-			if (one > *ns)
-				*ns = one;
-		}
+		rc = fn(t->envs[i], txn, ctx);
 		store_env_read_end(t->envs[i], txn);
 		rc = rc == MDB_NOTFOUND ? 0 : store_mdb_errno(rc);
 	}
 	return rc;
 }
 
+static int newest_change(struct store_env *e, MDB_txn *txn, void *ctx)
+{
+	MDB_val k = {sizeof(STORE_META_CHANGED) - 1, STORE_META_CHANGED}, v;
+	int64_t *ns = ctx, one;
+	int rc = mdb_get(txn, e->dbi[STORE_META], &k, &v);
+
+	if (!rc && v.mv_size == sizeof(one)) {
+		memcpy(&one, v.mv_data, sizeof(one));
+		if (one > *ns)
+			*ns = one;
+	}
+	return rc;
+}
+
+int store_table_figures_changed_ns(struct store_table *t, int64_t *ns)
+{
+	*ns = 0;
+	return store_table_read_each(t, newest_change, ns);
+}
+
+struct figures_sum {
+	uint64_t items, bytes;
+};
+
+static int add_figures(struct store_env *e, MDB_txn *txn, void *ctx)
+{
+	struct figures_sum *sum = ctx;
+	struct store_pmeta m;
+	int rc = store_env_meta(e, txn, &m);
+
+	sum->items += m.items;
+	sum->bytes += m.bytes;
+	return rc;
+}
+
+/* Exact item count and bytes, summed over the partitions' meta records. */
 int store_table_stats(struct store_table *t, uint64_t *items, uint64_t *bytes)
 {
-	struct store_pmeta m;
-	MDB_txn *txn;
-	unsigned i, n;
-	int rc = 0;
+	struct figures_sum sum = {0, 0};
+	int rc = store_table_read_each(t, add_figures, &sum);
 
-	pthread_mutex_lock(&t->lock);
-	n = t->nenv;
-	pthread_mutex_unlock(&t->lock);
-	*items = 0;
-	*bytes = 0;
-	for (i = 0; i < n && !rc; i++) {
-		rc = store_env_read_begin(t->envs[i], &txn, NULL);
-		if (rc)
-			break;
-		rc = store_mdb_errno(store_env_meta(t->envs[i], txn, &m));
-		store_env_read_end(t->envs[i], txn);
-		*items += m.items;
-		*bytes += m.bytes;
-	}
+	*items = sum.items;
+	*bytes = sum.bytes;
 	return rc;
 }

@@ -187,6 +187,12 @@ int store_env_write(struct store_env *e, struct store_txn *tx, store_txn_fn fn, 
 		    struct ddb_err *err);
 int store_txn_check(struct store_txn *tx, int rc);
 int store_env_meta(struct store_env *e, MDB_txn *txn, struct store_pmeta *m);
+/*
+ * Calls fn in a short read transaction of each environment of t in turn,
+ * until one fails (MDB_NOTFOUND counts as success); 0 or a negative errno.
+ */
+typedef int (*store_env_read_fn)(struct store_env *e, MDB_txn *txn, void *ctx);
+int store_table_read_each(struct store_table *t, store_env_read_fn fn, void *ctx);
 /* Realtime of the last commit that changed a figure describe-table shows; 0 if none. */
 int store_table_figures_changed_ns(struct store_table *t, int64_t *ns);
 int store_partitions_open(struct store_table *t, unsigned n, struct ddb_err *err);
