@@ -16,6 +16,7 @@
 #include <time.h>
 #include "errlog.h"
 #include "fs_int.h"
+#include "inode.h"
 
 int64_t fs_now_ns(void)
 {
@@ -27,17 +28,11 @@ int64_t fs_now_ns(void)
 
 void fs_attr_changed(struct ddbfs *fs, const char *path)
 {
-	/* -ENOENT: the kernel holds nothing for path, which is fine. */
-	if (fs->fuse)
-		fuse_invalidate_path(fs->fuse, path);
-}
+	uint64_t ino;
 
-void fs_attr_table_changed(struct ddbfs *fs, const char *table_name)
-{
-	char path[DDB_NAME_MAX + 16];
-
-	snprintf(path, sizeof(path), "/%s/.schema", table_name);
-	fs_attr_changed(fs, path);
+	/* No number: the kernel holds nothing for path, which is fine. */
+	if (fs->se && (ino = fs_inodes_find(fs->inodes, path)))
+		fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
 }
 
 static void set_times(struct stat *st, int64_t ns)

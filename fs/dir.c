@@ -19,8 +19,6 @@
 #include "name.h"
 #include "snapshots.h"
 
-#define DIR_DOT_INO 0xffffffffu	/* libfuse's "unknown inode" */
-
 enum phase { PH_FIXED, PH_KEYS, PH_SCRATCH, PH_END };
 
 struct mark {
@@ -48,9 +46,8 @@ struct fs_dir {
 struct listing {
 	struct ddbfs *fs;
 	struct fs_dir *d;
-	void *buf;
-	fuse_fill_dir_t fill;
-	bool plus;
+	fs_fill_fn fill;
+	void *ctx;
 	bool full;
 	int rc;
 };
@@ -146,7 +143,7 @@ static bool emit(struct listing *l, enum phase phase, const char *name, const st
 {
 	off_t off = l->d->last_off + 1;
 
-	if (l->fill(l->buf, name, st, off, l->plus ? FUSE_FILL_DIR_PLUS : 0)) {
+	if (l->fill(l->ctx, name, st, off)) {
 		l->full = true;
 		return false;
 	}
@@ -178,11 +175,9 @@ static void list_fixed(struct listing *l, const char *after)
 		while (i < count && strcmp(fixed[i++], after))
 			;
 	for (; i < count; i++) {
-		if (i < 2) {
+		if (i < 2)
 			fs_fill_dir_stat(l->fs, &st, l->fs->mount_ns);
-			/* libfuse numbers every entry but these; readdir(3) hides inode 0. */
-			st.st_ino = DIR_DOT_INO;
-		} else if (schema_stat(l, &st))
+		else if (schema_stat(l, &st))
 			continue;
 		if (!emit(l, PH_FIXED, fixed[i], &st))
 			return;
@@ -399,10 +394,14 @@ static void resume_point(struct fs_dir *d, off_t off, enum phase *phase, const c
 	/* An offset from long ago (seekdir far back): start over. */
 }
 
-int do_readdir(struct ddbfs *fs, struct fs_dir *d, void *buf, fuse_fill_dir_t fill, off_t off,
-	       bool plus)
+bool fs_dir_changes_alone(const struct fs_dir *d)
 {
-	struct listing l = { fs, d, buf, fill, plus, false, 0 };
+	return fs_node_changes_alone(&d->node);
+}
+
+int do_readdir(struct ddbfs *fs, struct fs_dir *d, fs_fill_fn fill, void *ctx, off_t off)
+{
+	struct listing l = { fs, d, fill, ctx, false, 0 };
 	struct batch older;
 	const char *after;
 	enum phase ph;

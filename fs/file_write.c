@@ -177,7 +177,6 @@ static int commit(struct fs_file *f, bool final)
 	f->written = false;
 	f->created = false;
 	fs_attr_changed(f->fs, f->path);
-	fs_attr_table_changed(f->fs, f->node.table_name);
 	return 0;
 }
 

@@ -10,13 +10,10 @@
 #ifndef DDB_FLUSHER_H
 #define DDB_FLUSHER_H
 
+#include "periodic.h"
 #include "store.h"
 
-struct flusher;
-
-/* Starts syncing st every interval_ms.  Returns 0 or -errno. */
-int flusher_start(struct store *st, unsigned interval_ms, struct flusher **out);
-/* Stops the thread after a last sync. */
-void flusher_stop(struct flusher *f);
+/* Starts syncing st every interval_ms, and once more at periodic_stop.  0 or -errno. */
+int flusher_start(struct store *st, unsigned interval_ms, struct periodic **out);
 
 #endif

@@ -10,7 +10,7 @@
 #define DDB_FS_INT_H
 
 #define FUSE_USE_VERSION 314
-#include <fuse.h>
+#include <fuse_lowlevel.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -24,6 +24,7 @@
 
 struct fs_open_files;
 struct fs_snapshots;
+struct fs_inodes;
 
 struct ddbfs {
 	struct store *store;
@@ -31,15 +32,17 @@ struct ddbfs {
 	struct fs_open_files *open_files;
 	struct idx_worker *indexer;	/* NULL when read-only */
 	struct fs_snapshots *snapshots;
-	struct fuse *fuse;		/* for invalidations; NULL once serving ended */
+	struct fs_inodes *inodes;	/* the kernel's inode numbers (inode.h) */
+	struct fuse_session *se;	/* for invalidations; NULL once serving ended */
 	uid_t uid;
 	gid_t gid;
 	bool read_only;
 	int64_t mount_ns;
 };
 
-/* The daemon's state: the private data of the FUSE context. */
+/* The daemon's state, set once before serving starts. */
 struct ddbfs *fs_get(void);
+void fs_set(struct ddbfs *fs);
 
 enum fs_kind {
 	FS_ROOT,		/* the mount point */
@@ -98,6 +101,11 @@ int fs_node_resolve(struct ddbfs *fs, const char *path, struct fs_node *n);
 void fs_node_release(struct fs_node *n);
 /* Views and what is reached through them cannot be written (EROFS). */
 bool fs_node_read_only(const struct fs_node *n);
+/*
+ * What n shows can change without a commit to n's own name (a view, an
+ * index tree, .schema, .errors), so the kernel is told to ask each time.
+ */
+bool fs_node_changes_alone(const struct fs_node *n);
 
 /* node_view.c: comp[i..k) follow a partition and comp[i] names a view operator. */
 bool fs_is_view_name(const char *name);
@@ -124,14 +132,14 @@ void fs_fill_dir_stat(struct ddbfs *fs, struct stat *st, int64_t mtime_ns);
 void fs_fill_file_stat(struct ddbfs *fs, struct stat *st, uint64_t size, int64_t mtime_ns);
 int64_t fs_now_ns(void);
 /*
- * The kernel's cached attributes of path (and of its table's .schema) are
- * stale: a commit changed them.  Called before the request that changed
- * them is answered, from FLUSH, RELEASE, RENAME or UNLINK handlers, where
- * the kernel holds no page of these files (items and .schema use direct
- * I/O), so the notification cannot wait on the request itself.
+ * The kernel's cached attributes of path are stale: a commit changed them
+ * (.schema's too, but the kernel never caches those: fs_node_changes_alone).
+ * Called before the request that changed them is answered, from FLUSH,
+ * RELEASE, RENAME or UNLINK handlers, where the kernel holds no page of
+ * these files (items use direct I/O), so the notification cannot wait on
+ * the request itself.
  */
 void fs_attr_changed(struct ddbfs *fs, const char *path);
-void fs_attr_table_changed(struct ddbfs *fs, const char *table_name);
 
 /* file.c */
 struct fs_file;
@@ -188,9 +196,12 @@ int fs_item_parse(struct fs_node *n, const char *text, size_t len, struct ddb_it
 
 /* dir.c */
 struct fs_dir;
+/* Offers one directory entry, resumable after offset off; true once the reply is full. */
+typedef bool (*fs_fill_fn)(void *ctx, const char *name, const struct stat *st, off_t off);
 int do_opendir(struct ddbfs *fs, struct fs_node *n, struct fs_dir **out);
-int do_readdir(struct ddbfs *fs, struct fs_dir *d, void *buf, fuse_fill_dir_t fill, off_t off,
-	       bool plus);
+int do_readdir(struct ddbfs *fs, struct fs_dir *d, fs_fill_fn fill, void *ctx, off_t off);
+/* fs_node_changes_alone of the directory: so are its entries. */
+bool fs_dir_changes_alone(const struct fs_dir *d);
 void do_releasedir(struct fs_dir *d);
 
 /* Logs an input error (err->code set) for node n and returns -err->code. */

@@ -17,14 +17,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "errlog.h"
+#include "evictor.h"
 #include "flusher.h"
 #include "fs_int.h"
+#include "inode.h"
 #include "ops.h"
 #include "snapshots.h"
-#include <fuse_lowlevel.h>
+
+/* Files the kernel may keep looked up; about 150 bytes of the daemon's memory each. */
+#define DEFAULT_INODE_CACHE 65536
 
 struct cli {
 	char *datadir;
+	size_t inode_cache;
 	int sync;
 	int read_only;
 	int help;
@@ -35,6 +40,7 @@ enum { KEY_RO, KEY_HELP, KEY_VERSION };
 
 static const struct fuse_opt cli_opts[] = {
 	{ "sync", offsetof(struct cli, sync), 1 },
+	{ "inode_cache=%zu", offsetof(struct cli, inode_cache), 0 },
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
@@ -79,10 +85,12 @@ static void usage(FILE *out, const char *prog)
 		"ddbfs options:\n"
 		"    -o sync                every commit durable before it is acknowledged\n"
 		"    -o ro                  read-only mount\n"
+		"    -o inode_cache=N       files the kernel keeps looked up before the\n"
+		"                           least recently used are dropped (default %d)\n"
 		"    -h, --help             this help\n"
 		"    -V, --version          print the version\n"
 		"\n",
-		prog);
+		prog, DEFAULT_INODE_CACHE);
 }
 
 /* mkdir -p: DATADIR is created when missing, with its parents. */
@@ -152,13 +160,13 @@ static void raise_fd_limit(void)
 	}
 }
 
-static int serve(struct fuse *f, const struct fuse_cmdline_opts *opts)
+static int serve(struct fuse_session *se, const struct fuse_cmdline_opts *opts)
 {
 	struct fuse_loop_config *cfg;
 	int rc;
 
 	if (opts->singlethread)
-		return fuse_loop(f);
+		return fuse_session_loop(se);
 	cfg = fuse_loop_cfg_create();
 	if (!cfg)
 		return -ENOMEM;
@@ -168,7 +176,7 @@ static int serve(struct fuse *f, const struct fuse_cmdline_opts *opts)
 		fuse_loop_cfg_set_max_threads(cfg, opts->max_threads);
 	if (opts->max_idle_threads != UINT_MAX)
 		fuse_loop_cfg_set_idle_threads(cfg, opts->max_idle_threads);
-	rc = fuse_loop_mt(f, cfg);
+	rc = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return rc;
 }
@@ -184,21 +192,24 @@ static int run(struct fuse_args *args, struct cli *cli, struct fuse_cmdline_opts
 	struct store_options so = { .sync = cli->sync, .read_only = cli->read_only };
 	struct ddb_err err = DDB_ERR_INIT;
 	struct ddbfs fs = { .uid = getuid(), .gid = getgid(), .read_only = cli->read_only };
-	struct flusher *flusher = NULL;
-	struct fuse *f;
+	struct periodic *flusher = NULL, *evictor = NULL;
+	struct fuse_session *se;
 	int rc = 1;
 
 	raise_fd_limit();
 	if (check_store_opens(datadir, &so))
 		return 1;
 	if (scratch_new(&fs.scratch) || fs_open_files_new(&fs.open_files) ||
-	    fs_snapshots_new(&fs.snapshots))
+	    fs_snapshots_new(&fs.snapshots) ||
+	    fs_inodes_new(cli->inode_cache ? cli->inode_cache : DEFAULT_INODE_CACHE, &fs.inodes))
 		goto out_state;
 	fs.mount_ns = fs_now_ns();
-	f = fuse_new(args, ddbfs_operations(datadir), sizeof(struct fuse_operations), &fs);
-	if (!f)
+	fs_set(&fs);
+	se = fuse_session_new(args, ddbfs_operations(datadir), sizeof(struct fuse_lowlevel_ops),
+			      &fs);
+	if (!se)
 		goto out_state;
-	if (fuse_mount(f, opts->mountpoint))
+	if (fuse_session_mount(se, opts->mountpoint))
 		goto out_destroy;
 	errlog_open(opts->foreground, opts->debug);
 	if (fuse_daemonize(opts->foreground))
@@ -208,29 +219,33 @@ static int run(struct fuse_args *args, struct cli *cli, struct fuse_cmdline_opts
 		goto out_unmount;
 	}
 	recover_tables(fs.store);
-	if (fuse_set_signal_handlers(fuse_get_session(f)))
+	if (fuse_set_signal_handlers(se))
 		goto out_store;
 	if (!cli->sync && !cli->read_only && flusher_start(fs.store, 1000, &flusher))
 		errlog_warn("cannot start the background sync; fsync still syncs");
 	if (!cli->read_only && idx_worker_start(fs.store, log_index_work, &fs.indexer))
 		errlog_warn("cannot start the index builder; new indexes stay CREATING");
+	fs.se = se;
+	if (evictor_start(&fs, 100, &evictor))
+		errlog_warn("cannot start the inode evictor; the kernel keeps every name it sees");
 	errlog_info("serving %s on %s", datadir, opts->mountpoint);
-	fs.fuse = f;
-	rc = serve(f, opts) ? 1 : 0;
-	fs.fuse = NULL;
+	rc = serve(se, opts) ? 1 : 0;
+	periodic_stop(evictor);
+	fs.se = NULL;
 	fs_open_files_release_all(&fs);
 	fs_snapshots_free(fs.snapshots);	/* before the store: they hold its tables */
 	fs.snapshots = NULL;
 	idx_worker_stop(fs.indexer);
-	flusher_stop(flusher);
-	fuse_remove_signal_handlers(fuse_get_session(f));
+	periodic_stop(flusher);
+	fuse_remove_signal_handlers(se);
 out_store:
 	store_close(fs.store);
 out_unmount:
-	fuse_unmount(f);
+	fuse_session_unmount(se);
 out_destroy:
-	fuse_destroy(f);
+	fuse_session_destroy(se);
 out_state:
+	fs_inodes_free(fs.inodes);
 	fs_open_files_free(fs.open_files);
 	fs_snapshots_free(fs.snapshots);
 	scratch_free(fs.scratch);
@@ -254,7 +269,7 @@ int main(int argc, char *argv[])
 			usage(stdout, argv[0]);
 			printf("FUSE options:\n");
 			fuse_cmdline_help();
-			fuse_lib_help(&args);
+			fuse_lowlevel_help();
 		} else {
 			printf("ddbfs version %s (libfuse %s)\n", DDBFS_VERSION, fuse_pkgversion());
 		}

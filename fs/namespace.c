@@ -164,19 +164,12 @@ static int unlink_item(struct ddbfs *fs, struct fs_node *n)
 	return rc;
 }
 
-/* After rc == 0: what the kernel caches of `to` (or n) and of the tables' .schema is stale. */
-static int item_changed(struct ddbfs *fs, const struct fs_node *n, const struct fs_node *to,
-			int rc)
+/* After rc == 0: what the kernel caches of `to` is stale (.schema it never caches). */
+static int item_changed(struct ddbfs *fs, const struct fs_node *to, int rc)
 {
-	if (rc)
-		return rc;
-	if (to && to->kind != FS_SCRATCH)
+	if (!rc && to && to->kind != FS_SCRATCH)
 		fs_attr_changed(fs, to->path);
-	if (n->t)
-		fs_attr_table_changed(fs, n->table_name);
-	if (to && to->t && strcmp(to->table_name, n->table_name))
-		fs_attr_table_changed(fs, to->table_name);
-	return 0;
+	return rc;
 }
 
 int do_unlink(struct ddbfs *fs, struct fs_node *n)
@@ -185,7 +178,7 @@ int do_unlink(struct ddbfs *fs, struct fs_node *n)
 		return -EROFS;
 	switch (n->kind) {
 	case FS_ITEM:
-		return item_changed(fs, n, NULL, unlink_item(fs, n));
+		return unlink_item(fs, n);
 	case FS_SCHEMA:
 		/* The schema lives as long as its table; this lets `rm -r` work. */
 		return n->schema ? 0 : -ENOENT;
@@ -317,9 +310,9 @@ int do_rename(struct ddbfs *fs, struct fs_node *from, struct fs_node *to, unsign
 	case FS_TABLE:
 		return to->kind == FS_TABLE ? rename_table(fs, from, to) : -EXDEV;
 	case FS_ITEM:
-		return item_changed(fs, from, to, rename_item(fs, from, to));
+		return item_changed(fs, to, rename_item(fs, from, to));
 	case FS_SCRATCH:
-		return item_changed(fs, from, to, rename_scratch(fs, from, to));
+		return item_changed(fs, to, rename_scratch(fs, from, to));
 	case FS_PARTITION:
 		if (partition_has_items(from))
 			return -EXDEV;
@@ -363,7 +356,7 @@ int do_truncate(struct ddbfs *fs, struct fs_node *n, off_t size)
 		return -EINVAL;
 	switch (n->kind) {
 	case FS_ITEM:
-		return item_changed(fs, n, NULL, truncate_item(fs, n, size));
+		return truncate_item(fs, n, size);
 	case FS_SCRATCH:
 		return scratch_truncate(fs->scratch, n->path, size);
 	case FS_SCHEMA:

@@ -17,9 +17,16 @@
 
 #define MAX_DEPTH 40	/* views compose: .ge/1900/.lt/2000/.desc/.limit/2/... */
 
+static struct ddbfs *the_fs;
+
 struct ddbfs *fs_get(void)
 {
-	return fuse_get_context()->private_data;
+	return the_fs;
+}
+
+void fs_set(struct ddbfs *fs)
+{
+	the_fs = fs;
 }
 
 /* Splits "/a/b/c" into components in place of a copy; returns the count or -errno. */
@@ -173,6 +180,12 @@ bool fs_node_read_only(const struct fs_node *n)
 	return n->kind == FS_VIEW || n->via_view || n->kind == FS_INDEX ||
 	       n->kind == FS_INDEX_LINK || n->kind == FS_SNAPSHOT ||
 	       n->kind == FS_SNAPSHOTS || (n->snap && n->kind != FS_SNAPSHOT);
+}
+
+bool fs_node_changes_alone(const struct fs_node *n)
+{
+	return n->kind == FS_VIEW || n->via_view || n->kind == FS_INDEX ||
+	       n->kind == FS_INDEX_LINK || n->kind == FS_SCHEMA || n->kind == FS_ERRORS;
 }
 
 void fs_node_release(struct fs_node *n)

@@ -26,8 +26,9 @@ check replays the history against a serial model of a register per key:
 - the final value of each key is the value of one of its last writes: a
   write that no other write on the key started after it ended;
 - .schema's ItemCount equals the number of items listed.
-An open refused with ESTALE (libfuse's high-level API, when the open races
-with an unlink of the name) did nothing and is only counted.  CONC_SHOW=N
+An open refused with ESTALE (the open raced with an unlink of the name, and
+the kernel's one retry with a fresh lookup raced again) did nothing and is
+only counted.  CONC_SHOW=N
 prints up to N problems (default 30).
 """
 import errno
@@ -145,8 +146,8 @@ def run_proc(mnt, p, ops, seed, out, stop_at):
                 data = read(path)
         except OSError as e:
             if e.errno == errno.ESTALE and kind != "del":
-                # libfuse's high-level API: the open raced with an unlink
-                # (and a re-create) of the name; nothing happened.
+                # The open raced with an unlink (and a re-create) of the
+                # name, twice; nothing happened.
                 rec["err"] = "estale"
             elif e.errno != errno.ENOENT or kind == "put":
                 problems.append("proc %d: %s %s: %s" % (p, kind, key, os.strerror(e.errno)))

@@ -1,9 +1,9 @@
 #!/bin/bash
 # t_open_unlinked.sh - an item open while it is removed or replaced (issue 6).
 #
-# libfuse passes a NULL path for a file unlinked while open (hard_remove);
-# the kernel asks for its size with the handle (a seek to the end), which
-# once crashed the daemon.  A read handle keeps the text it opened: after
+# A file unlinked (or renamed over) while open has no name any more; the
+# kernel asks for its size with the handle (a seek to the end), which once
+# crashed the daemon.  A read handle keeps the text it opened: after
 # rm, after an overwrite and after mv onto it, it still reads the old item
 # whole, and a seek to the end gives that text's size.
 source "$(dirname "$0")/lib.sh"
@@ -38,8 +38,8 @@ with open(os.path.join(top, "a"), "w") as f:
 check("after an overwrite", fd, second)
 os.rename(os.path.join(top, "b"), os.path.join(top, "a"))
 check("after mv onto it", fd, second)
-# (fstat(fd) now fails with ESTALE: libfuse's high-level API answers a
-# getattr without handle for a removed name itself, before asking us.)
+# (fstat(fd) now fails with ESTALE: the kernel asks for attributes without
+# the handle, and the name the handle was opened under is gone.)
 os.close(fd)
 PY
 # The daemon is alive and serves the latest state.
