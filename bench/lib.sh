@@ -1,6 +1,8 @@
 # lib.sh - what the bench/run-*.sh scripts share: a Release daemon mounted
 # on /dev/shm with its data on disk, a tmpfs directory for the native
-# comparison, and cleanup whatever happens.  Source it, then:
+# comparison, and cleanup whatever happens.  BENCH_DATA_PARENT (default
+# /var/tmp) moves the data: /dev/shm leaves out the disk's syncs, as the
+# passthrough over tmpfs has none.  Source it, then:
 #   bench_mount TAG     builds, mounts; sets BENCH_MNT BENCH_TMPFS BENCH_DATA
 #                       BENCH_PID (the daemon, for /proc/PID figures)
 #   bench_umount        unmounts and waits for the daemon to exit
@@ -27,7 +29,7 @@ bench_mount() {
 		-DBUILD_TESTING=OFF >/dev/null
 	cmake --build "$bench_root/build-bench" -j2 --target ddbfs >/dev/null
 	bench_work=$(mktemp -d "/dev/shm/ddbfs-bench-$tag.XXXXXX")
-	BENCH_DATA=$(mktemp -d "/var/tmp/ddbfs-bench-$tag-data.XXXXXX")
+	BENCH_DATA=$(mktemp -d "${BENCH_DATA_PARENT:-/var/tmp}/ddbfs-bench-$tag-data.XXXXXX")
 	BENCH_MNT=$bench_work/mnt
 	BENCH_TMPFS=$bench_work/tmpfs
 	mkdir -p "$BENCH_MNT" "$BENCH_TMPFS"

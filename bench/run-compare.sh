@@ -10,7 +10,8 @@
 # and dynalite through @aws-sdk/client-dynamodb (peer; bench/peer/).
 # Prints ddbfs's ratio against each, medians of ROUNDS (default 3) rounds.
 #
-# Environment: ROUNDS; PEER_ITEMS (default ITEMS) to give the peer fewer
+# Environment: ROUNDS; BENCH_DATA_PARENT (bench/lib.sh: where ddbfs's data
+# lives, /var/tmp by default); PEER_ITEMS (default ITEMS) to give the peer fewer
 # items; SKIP_PEER=1 to leave the peer out; PT_OPTS, extra options for the
 # mirrored passthrough (e.g. "-o attr0": attr_timeout 0, as ddbfs up to 8cccff9).  The peer needs
 # `bash bench/peer/setup.sh` once (Node.js 20 and npm); without it the
