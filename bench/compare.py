@@ -7,6 +7,8 @@ on four trees in each round, in a rotating order:
   tmpfs        a plain directory tree of the same JSON files (native limit)
   passthrough  bench/passthrough over tmpfs with ddbfs's libfuse options
                (FUSE limit: entry_timeout 1, attr_timeout 0, direct_io, ...)
+  pt-lowlevel  (with --ptll) bench/passthrough/passthrough_ll.c: the same
+               options through libfuse's low-level API, as ddbfs since 6acf8f8
   pt-cached    the same passthrough with kernel caching (-o cached: entry
                and attribute timeouts of 1 s, page cache with keep_cache)
   ddbfs        the Release daemon of bench/lib.sh, its data on disk
@@ -400,6 +402,8 @@ def main():
     ap.add_argument("--pt-pid", type=int, required=True)
     ap.add_argument("--ptc", required=True)
     ap.add_argument("--ptc-pid", type=int, required=True)
+    ap.add_argument("--ptll")
+    ap.add_argument("--ptll-pid", type=int)
     ap.add_argument("--backup", required=True)
     ap.add_argument("--lmdb", required=True)
     ap.add_argument("--lmdb-dir", required=True)
@@ -418,6 +422,10 @@ def main():
                System("passthrough", args.pt, args.pt_pid, "dir"),
                System("pt-cached", args.ptc, args.ptc_pid, "dir"),
                System("ddbfs", args.ddbfs, args.ddbfs_pid, "ddbfs")]
+    if args.ptll:
+        systems.insert(2, System("pt-lowlevel", args.ptll, args.ptll_pid, "dir"))
+    others = [s.name for s in systems if s.name != "ddbfs"]
+    fuse_others = [s for s in others if s != "tmpfs"]
     by = {s.name: s for s in systems}
     print("items=%d partitions=%d (%d items each) big partition=%d items rounds=%d; "
           "item %d bytes" % (n, parts, per, big, rounds, len(item_text(0, 0))))
@@ -471,16 +479,14 @@ def main():
         "rsync no-change": "second `rsync -a`, no change",
         "rsync restore": "restore `rsync -a backup/ EMPTY/`",
     }
-    head = ["work", "ddbfs", "tmpfs", "passthrough", "pt-cached",
-            "ddbfs/tmpfs", "ddbfs/passthrough", "ddbfs/pt-cached"]
+    head = ["work", "ddbfs"] + others + ["ddbfs/" + s for s in others]
     rows = []
     for w in rate_rows + time_rows:
         timed_row = w in time_rows
         f = fmt_secs if timed_row else fmt_rate
         rows.append([labels[w]] + [f(by[s].res.get(w, [])) for s in
-                                   ("ddbfs", "tmpfs", "passthrough", "pt-cached")] +
-                    [ratio(d.res.get(w), by[s].res.get(w), timed_row)
-                     for s in ("tmpfs", "passthrough", "pt-cached")])
+                                   ["ddbfs"] + others] +
+                    [ratio(d.res.get(w), by[s].res.get(w), timed_row) for s in others])
     table("Native and FUSE limits (items/s, queries/s = partitions/s, or time; "
           "ratio = ddbfs speed / other speed, >1: ddbfs faster)", head, rows)
 
@@ -488,9 +494,9 @@ def main():
     for w in ["create 1p", "create 4p", "read 1p", "read 4p", "query 1p", "rsync out",
               "rsync no-change", "rsync restore"]:
         cpu_rows.append([labels[w]] + ["%.0f us" % (med(by[s].cpu[w]) * 1e6) if by[s].cpu.get(w)
-                                       else "-" for s in ("ddbfs", "passthrough", "pt-cached")])
+                                       else "-" for s in ["ddbfs"] + fuse_others])
     table("Daemon CPU (user+system) per item (per query for views), median", 
-          ["work", "ddbfs", "passthrough", "pt-cached"], cpu_rows)
+          ["work", "ddbfs"] + fuse_others, cpu_rows)
 
     table("Daemon memory at the end of the run (kB, /proc/PID/status)",
           ["daemon", "VmHWM (peak RSS)", "RssAnon now", "RssFile now"],

@@ -4,8 +4,9 @@
 #
 # The same work on: a plain tmpfs tree of the same JSON files (native
 # limit), a minimal passthrough FUSE filesystem over tmpfs with ddbfs's
-# libfuse options (FUSE limit; bench/passthrough/), the same passthrough
-# with kernel caching (-o cached), and ddbfs (bench/lib.sh's Release mount,
+# libfuse options (FUSE limit; bench/passthrough/), its low-level twin
+# (passthrough_ll.c: the API ddbfs speaks), the same passthrough with kernel
+# caching (-o cached), and ddbfs (bench/lib.sh's Release mount,
 # data on disk); then raw LMDB in-process (store limit; bench/lmdb_baseline.c)
 # and dynalite through @aws-sdk/client-dynamodb (peer; bench/peer/).
 # Prints ddbfs's ratio against each, medians of ROUNDS (default 3) rounds.
@@ -55,13 +56,13 @@ fi
 bench_mount compare
 work=$BENCH_TMPFS
 mkdir -p "$work/native" "$work/pt-back" "$work/pt-mnt" "$work/ptc-back" "$work/ptc-mnt" \
-	"$work/backup"
+	"$work/ptll-back" "$work/ptll-mnt" "$work/backup"
 
-# start_pt NAME [-o cached]: a passthrough over $work/NAME-back on $work/NAME-mnt
+# start_pt NAME BINARY [-o cached]: a passthrough over $work/NAME-back on $work/NAME-mnt
 start_pt() {
-	local name=$1
-	shift
-	"$tools/passthrough" -f "$@" "$work/$name-back" "$work/$name-mnt" 2>"$work/$name.log" &
+	local name=$1 binary=$2
+	shift 2
+	"$tools/$binary" -f "$@" "$work/$name-back" "$work/$name-mnt" 2>"$work/$name.log" &
 	cmp_pids+=($!)
 	cmp_mnts+=("$work/$name-mnt")
 	for _ in $(seq 50); do mountpoint -q "$work/$name-mnt" && break; sleep 0.1; done
@@ -69,9 +70,11 @@ start_pt() {
 	sed -n 1p "$work/$name.log"
 }
 # shellcheck disable=SC2086 # PT_OPTS is a list of options
-start_pt pt ${PT_OPTS:-}
+start_pt pt passthrough ${PT_OPTS:-}
 pt_pid=${cmp_pids[-1]}
-start_pt ptc -o cached
+start_pt ptll passthrough_ll
+ptll_pid=${cmp_pids[-1]}
+start_pt ptc passthrough -o cached
 ptc_pid=${cmp_pids[-1]}
 
 lmdb_dir=$(mktemp -d "/var/tmp/ddbfs-bench-lmdb.XXXXXX")
@@ -110,6 +113,7 @@ python3 "$bench_root/bench/compare.py" --items "$ITEMS" --partitions "$PARTS" \
 	--ddbfs "$BENCH_MNT" --ddbfs-pid "$BENCH_PID" \
 	--native "$work/native" \
 	--pt "$work/pt-mnt" --pt-pid "$pt_pid" \
+	--ptll "$work/ptll-mnt" --ptll-pid "$ptll_pid" \
 	--ptc "$work/ptc-mnt" --ptc-pid "$ptc_pid" \
 	--backup "$work/backup" \
 	--lmdb "$tools/lmdb_baseline" --lmdb-dir "$lmdb_dir" \

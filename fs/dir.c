@@ -394,9 +394,9 @@ static void resume_point(struct fs_dir *d, off_t off, enum phase *phase, const c
 	/* An offset from long ago (seekdir far back): start over. */
 }
 
-bool fs_dir_changes_alone(const struct fs_dir *d)
+double fs_dir_timeout(const struct fs_dir *d)
 {
-	return fs_node_changes_alone(&d->node);
+	return fs_node_timeout(&d->node);
 }
 
 int do_readdir(struct ddbfs *fs, struct fs_dir *d, fs_fill_fn fill, void *ctx, off_t off)

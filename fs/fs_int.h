@@ -102,10 +102,14 @@ void fs_node_release(struct fs_node *n);
 /* Views and what is reached through them cannot be written (EROFS). */
 bool fs_node_read_only(const struct fs_node *n);
 /*
- * What n shows can change without a commit to n's own name (a view, an
- * index tree, .schema, .errors), so the kernel is told to ask each time.
+ * Seconds the kernel may trust what it was told of n.  A commit to an
+ * item's own name invalidates it, so a second.  Views and index trees show
+ * what commits to other names change, so a tenth of a second: long enough
+ * for a listing and the reads that follow it, short enough that nobody
+ * waits on a stale size.  .schema and .errors change with every commit:
+ * never.
  */
-bool fs_node_changes_alone(const struct fs_node *n);
+double fs_node_timeout(const struct fs_node *n);
 
 /* node_view.c: comp[i..k) follow a partition and comp[i] names a view operator. */
 bool fs_is_view_name(const char *name);
@@ -133,7 +137,7 @@ void fs_fill_file_stat(struct ddbfs *fs, struct stat *st, uint64_t size, int64_t
 int64_t fs_now_ns(void);
 /*
  * The kernel's cached attributes of path are stale: a commit changed them
- * (.schema's too, but the kernel never caches those: fs_node_changes_alone).
+ * (.schema's too, but the kernel never caches it: fs_node_timeout).
  * Called before the request that changed them is answered, from FLUSH,
  * RELEASE, RENAME or UNLINK handlers, where the kernel holds no page of
  * these files (items use direct I/O), so the notification cannot wait on
@@ -200,8 +204,8 @@ struct fs_dir;
 typedef bool (*fs_fill_fn)(void *ctx, const char *name, const struct stat *st, off_t off);
 int do_opendir(struct ddbfs *fs, struct fs_node *n, struct fs_dir **out);
 int do_readdir(struct ddbfs *fs, struct fs_dir *d, fs_fill_fn fill, void *ctx, off_t off);
-/* fs_node_changes_alone of the directory: so are its entries. */
-bool fs_dir_changes_alone(const struct fs_dir *d);
+/* fs_node_timeout of the directory: its entries' too. */
+double fs_dir_timeout(const struct fs_dir *d);
 void do_releasedir(struct fs_dir *d);
 
 /* Logs an input error (err->code set) for node n and returns -err->code. */

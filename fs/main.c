@@ -25,7 +25,7 @@
 #include "snapshots.h"
 
 /* Files the kernel may keep looked up; about 150 bytes of the daemon's memory each. */
-#define DEFAULT_INODE_CACHE 65536
+#define DEFAULT_INODE_CACHE 262144
 
 struct cli {
 	char *datadir;

@@ -182,10 +182,13 @@ bool fs_node_read_only(const struct fs_node *n)
 	       n->kind == FS_SNAPSHOTS || (n->snap && n->kind != FS_SNAPSHOT);
 }
 
-bool fs_node_changes_alone(const struct fs_node *n)
+double fs_node_timeout(const struct fs_node *n)
 {
-	return n->kind == FS_VIEW || n->via_view || n->kind == FS_INDEX ||
-	       n->kind == FS_INDEX_LINK || n->kind == FS_SCHEMA || n->kind == FS_ERRORS;
+	if (n->kind == FS_SCHEMA || n->kind == FS_ERRORS)
+		return 0;
+	if (n->kind == FS_VIEW || n->via_view || n->kind == FS_INDEX || n->kind == FS_INDEX_LINK)
+		return 0.1;
+	return 1.0;
 }
 
 void fs_node_release(struct fs_node *n)

@@ -5,11 +5,10 @@
  *
  * Speaking the low-level protocol, rather than letting libfuse's path API
  * do it, buys three things: how long the kernel may trust an answer is
- * chosen per name (views, index trees, .schema and .errors change without
- * a commit to their own name, so the kernel must ask each time; items and
- * directories are invalidated when they change, so it need not); memory
- * bounded by configuration (inode.h); and files opened for reading skip the
- * FLUSH round trip at close.
+ * chosen per name (fs_node_timeout: views, index trees, .schema and .errors
+ * change without a commit to their own name); memory bounded by
+ * configuration (inode.h); and files opened for reading skip the FLUSH
+ * round trip at close.
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,8 +20,6 @@
 #include "inode.h"
 #include "ops.h"
 
-/* Seconds the kernel keeps a name and its attributes that changes only by commits to it. */
-#define STABLE_TIMEOUT 1.0
 #define DOT_INO 0xffffffffu	/* "unknown": readdir(3) would hide inode 0 */
 
 static const char *ops_datadir;
@@ -42,11 +39,6 @@ static const char *ops_datadir;
 static struct fs_file *file_of(const struct fuse_file_info *fi)
 {
 	return (struct fs_file *)(uintptr_t)fi->fh;
-}
-
-static double timeout_for(bool changes_alone)
-{
-	return changes_alone ? 0.0 : STABLE_TIMEOUT;
 }
 
 static void reply_rc(fuse_req_t req, int rc)
@@ -87,19 +79,18 @@ static char *handle_path_or_reply(fuse_req_t req, fuse_ino_t ino, struct fuse_fi
 static int entry_of(fuse_ino_t parent, const char *name, const char *path,
 		    struct fuse_entry_param *e)
 {
-	bool changes_alone = false;
+	double timeout = 0;
 	int rc;
 
 	memset(e, 0, sizeof(*e));
-	rc = WITH_NODE(path, n, (changes_alone = fs_node_changes_alone(&n),
-				 do_getattr(fs_, &n, &e->attr)));
+	rc = WITH_NODE(path, n, (timeout = fs_node_timeout(&n), do_getattr(fs_, &n, &e->attr)));
 	if (rc)
 		return rc;
 	e->ino = fs_inodes_remember(fs_get()->inodes, parent, name, S_ISDIR(e->attr.st_mode));
 	if (!e->ino)
 		return -ENOMEM;
 	e->attr.st_ino = e->ino;
-	e->entry_timeout = e->attr_timeout = timeout_for(changes_alone);
+	e->entry_timeout = e->attr_timeout = timeout;
 	return 0;
 }
 
@@ -153,7 +144,7 @@ static void ddb_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_da
 /* A read handle on an item answers for the text it holds (lseek to its end). */
 static void ddb_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	bool changes_alone = false;
+	double timeout = 0;
 	struct stat st;
 	char *path;
 	int rc;
@@ -166,15 +157,14 @@ static void ddb_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 	path = handle_path_or_reply(req, ino, fi);
 	if (!path)
 		return;
-	rc = WITH_NODE(path, n, (changes_alone = fs_node_changes_alone(&n),
-				 do_getattr(fs_, &n, &st)));
+	rc = WITH_NODE(path, n, (timeout = fs_node_timeout(&n), do_getattr(fs_, &n, &st)));
 	free(path);
 	if (rc) {
 		reply_rc(req, rc);
 		return;
 	}
 	st.st_ino = ino;
-	fuse_reply_attr(req, &st, timeout_for(changes_alone));
+	fuse_reply_attr(req, &st, timeout);
 }
 
 /* Modes and owners are fixed (SPEC 3); accepting them lets cp -a and rsync -a work. */
@@ -486,12 +476,18 @@ struct dir_reply {
 	char *buf;
 	size_t size, used;
 	bool plus;
-	bool changes_alone;	/* the entries' timeouts: those of the directory */
+	double timeout;		/* the entries': the directory's */
 };
 
 static bool is_dot(const char *name)
 {
 	return name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]));
+}
+
+/* The generated files among the names a directory lists are never cached (fs_node_timeout). */
+static double listed_timeout(const struct dir_reply *r, const char *name)
+{
+	return !strcmp(name, ".schema") || !strcmp(name, ".errors") ? 0 : r->timeout;
 }
 
 static bool fill_entry(void *ctx, const char *name, const struct stat *st, off_t off)
@@ -518,7 +514,7 @@ static bool fill_entry(void *ctx, const char *name, const struct stat *st, off_t
 	} else {
 		e.ino = fs_inodes_remember(fs_get()->inodes, r->dir, name, S_ISDIR(st->st_mode));
 		e.attr.st_ino = e.ino ? e.ino : DOT_INO;
-		e.entry_timeout = e.attr_timeout = timeout_for(r->changes_alone);
+		e.entry_timeout = e.attr_timeout = listed_timeout(r, name);
 	}
 	fuse_add_direntry_plus(r->req, r->buf + r->used, room, name, &e, off);
 	r->used += need;
@@ -529,7 +525,7 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 			   struct fuse_file_info *fi, bool plus)
 {
 	struct fs_dir *d = (struct fs_dir *)(uintptr_t)fi->fh;
-	struct dir_reply r = { req, ino, malloc(size), size, 0, plus, fs_dir_changes_alone(d) };
+	struct dir_reply r = { req, ino, malloc(size), size, 0, plus, fs_dir_timeout(d) };
 	int rc;
 
 	if (!r.buf) {
