@@ -4,9 +4,11 @@
 #
 # The same work on: a plain tmpfs tree of the same JSON files (native
 # limit), a minimal passthrough FUSE filesystem over tmpfs with ddbfs's
-# libfuse options (FUSE limit; bench/passthrough/), its low-level twin
-# (passthrough_ll.c: the API ddbfs speaks), the same passthrough with kernel
-# caching (-o cached), and ddbfs (bench/lib.sh's Release mount,
+# libfuse options (FUSE limit; bench/passthrough/), with PTLL=1 its
+# low-level twin (passthrough_ll.c: the API ddbfs speaks; it holds a
+# descriptor per inode the kernel knows, so the open-file limit bounds the
+# items, 20,000 here), the same passthrough with kernel caching
+# (-o cached), and ddbfs (bench/lib.sh's Release mount,
 # data on disk); then raw LMDB in-process (store limit; bench/lmdb_baseline.c)
 # and dynalite through @aws-sdk/client-dynamodb (peer; bench/peer/).
 # Prints ddbfs's ratio against each, medians of ROUNDS (default 3) rounds.
@@ -72,8 +74,11 @@ start_pt() {
 # shellcheck disable=SC2086 # PT_OPTS is a list of options
 start_pt pt passthrough ${PT_OPTS:-}
 pt_pid=${cmp_pids[-1]}
-start_pt ptll passthrough_ll
-ptll_pid=${cmp_pids[-1]}
+ptll_args=()
+if [[ ${PTLL:-0} == 1 ]]; then
+	start_pt ptll passthrough_ll
+	ptll_args=(--ptll "$work/ptll-mnt" --ptll-pid "${cmp_pids[-1]}")
+fi
 start_pt ptc passthrough -o cached
 ptc_pid=${cmp_pids[-1]}
 
@@ -113,7 +118,7 @@ python3 "$bench_root/bench/compare.py" --items "$ITEMS" --partitions "$PARTS" \
 	--ddbfs "$BENCH_MNT" --ddbfs-pid "$BENCH_PID" \
 	--native "$work/native" \
 	--pt "$work/pt-mnt" --pt-pid "$pt_pid" \
-	--ptll "$work/ptll-mnt" --ptll-pid "$ptll_pid" \
+	"${ptll_args[@]}" \
 	--ptc "$work/ptc-mnt" --ptc-pid "$ptc_pid" \
 	--backup "$work/backup" \
 	--lmdb "$tools/lmdb_baseline" --lmdb-dir "$lmdb_dir" \

@@ -1,7 +1,9 @@
 /*
  * passthrough.c - the FUSE limit of bench/run-compare.sh (issue 7): a
  * minimal passthrough filesystem over a backing directory, libfuse3's
- * high-level API, with the libfuse options ddbfs uses (fs/main.c, fs/ops.c).
+ * high-level API, with the libfuse options ddbfs used through that API up
+ * to 8669fa5 (ddbfs speaks the low-level API since 6acf8f8: its twin is
+ * passthrough_ll.c, which needs a descriptor per inode).
  * Whatever ddbfs does on top of this (validating, rendering, committing to
  * LMDB), it pays the same FUSE round trips; this pays them and a syscall on
  * tmpfs each, and nothing else.
