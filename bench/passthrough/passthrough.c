@@ -43,6 +43,7 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include "loop_cfg.h"
 
 struct pt {
 	int root;	/* the backing directory */
@@ -370,14 +371,9 @@ static int serve(struct fuse *f, const struct fuse_cmdline_opts *opts)
 
 	if (opts->singlethread)
 		return fuse_loop(f);
-	cfg = fuse_loop_cfg_create();
+	cfg = pt_loop_cfg(opts);
 	if (!cfg)
 		return -ENOMEM;
-	fuse_loop_cfg_set_clone_fd(cfg, (unsigned)opts->clone_fd);
-	if (opts->max_threads != UINT_MAX)
-		fuse_loop_cfg_set_max_threads(cfg, opts->max_threads);
-	if (opts->max_idle_threads != UINT_MAX)
-		fuse_loop_cfg_set_idle_threads(cfg, opts->max_idle_threads);
 	rc = fuse_loop_mt(f, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return rc;

@@ -44,6 +44,7 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include "loop_cfg.h"
 
 #define TIMEOUT 1.0	/* ddbfs's STABLE_TIMEOUT, for entries and attributes */
 
@@ -552,14 +553,9 @@ static int serve(struct fuse_session *se, const struct fuse_cmdline_opts *opts)
 
 	if (opts->singlethread)
 		return fuse_session_loop(se);
-	cfg = fuse_loop_cfg_create();
+	cfg = pt_loop_cfg(opts);
 	if (!cfg)
 		return -ENOMEM;
-	fuse_loop_cfg_set_clone_fd(cfg, (unsigned)opts->clone_fd);
-	if (opts->max_threads != UINT_MAX)
-		fuse_loop_cfg_set_max_threads(cfg, opts->max_threads);
-	if (opts->max_idle_threads != UINT_MAX)
-		fuse_loop_cfg_set_idle_threads(cfg, opts->max_idle_threads);
 	rc = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return rc;
