@@ -180,24 +180,24 @@ static int commit(struct fs_file *f, bool final)
 	return 0;
 }
 
-int do_flush(struct fs_file *f)
+static int commit_locked(struct fs_file *f, bool final)
 {
 	int rc;
 
 	pthread_mutex_lock(&f->lock);
-	rc = commit(f, false);
+	rc = commit(f, final);
 	pthread_mutex_unlock(&f->lock);
 	return rc;
 }
 
+int do_flush(struct fs_file *f)
+{
+	return commit_locked(f, false);
+}
+
 int fs_file_commit_final(struct fs_file *f)
 {
-	int rc;
-
-	pthread_mutex_lock(&f->lock);
-	rc = commit(f, true);
-	pthread_mutex_unlock(&f->lock);
-	return rc;
+	return commit_locked(f, true);
 }
 
 int do_fsync(struct fs_file *f)

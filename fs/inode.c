@@ -366,7 +366,6 @@ int fs_inodes_rename(struct fs_inodes *t, uint64_t parent, const char *name, uin
 {
 	struct ino *p, *np, *e, *old_parent, *target;
 	char *copy = strdup(newname);
-	int rc = 0;
 
 	if (!copy)
 		return -ENOMEM;
@@ -386,7 +385,7 @@ int fs_inodes_rename(struct fs_inodes *t, uint64_t parent, const char *name, uin
 	release_if_unused(t, old_parent);
 out:
 	pthread_mutex_unlock(&t->lock);
-	return rc;
+	return 0;
 }
 
 uint64_t fs_inodes_find(struct fs_inodes *t, const char *path)
