@@ -9,8 +9,8 @@
 #
 # Environment: JOBS (default 2), DDBFS_SKIP_DEPS=1 to skip install-deps.sh,
 # DDBFS_SKIP_ASAN=1 and DDBFS_SKIP_FUZZ=1 for a quicker local run,
-# DDBFS_FUZZ_SECONDS (per fuzz target, default 45; JOBS targets run at once,
-# so four take under 2 minutes with the build), DDBFS_BUILD_DIR,
+# DDBFS_FUZZ_SECONDS (per fuzz target, default 20; JOBS targets run at once,
+# so five take about a minute with the build), DDBFS_BUILD_DIR,
 # DDBFS_ASAN_DIR and DDBFS_FUZZ_DIR to build elsewhere (defaults build,
 # build-asan, build-fuzz).
 set -euo pipefail
@@ -76,7 +76,7 @@ run_suite() {
 run_fuzz() {
 	local log status=0 line failed_before=$failed
 	log=$(mktemp)
-	DDBFS_FUZZ_JOBS=${DDBFS_FUZZ_JOBS:-$JOBS} bash contrib/fuzz.sh "${DDBFS_FUZZ_SECONDS:-45}" 2>&1 |
+	DDBFS_FUZZ_JOBS=${DDBFS_FUZZ_JOBS:-$JOBS} bash contrib/fuzz.sh "${DDBFS_FUZZ_SECONDS:-20}" 2>&1 |
 		tee "$log" || status=$?
 	while IFS= read -r line; do
 		case $line in
@@ -104,7 +104,7 @@ if [[ ${DDBFS_SKIP_ASAN:-0} != 1 ]]; then
 	run_suite sanitize "${DDBFS_ASAN_DIR:-build-asan}" -DCMAKE_BUILD_TYPE=Debug -DDDBFS_SANITIZE=ON
 fi
 if [[ ${DDBFS_SKIP_FUZZ:-0} != 1 ]]; then
-	echo "=== fuzz: contrib/fuzz.sh ${DDBFS_FUZZ_SECONDS:-45}"
+	echo "=== fuzz: contrib/fuzz.sh ${DDBFS_FUZZ_SECONDS:-20}"
 	run_fuzz
 fi
 

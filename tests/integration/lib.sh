@@ -28,6 +28,11 @@ DDB_DEADLINE=${DDB_DEADLINE:-240}
 DDB_WRAP=${DDB_WRAP:-}
 DDB_MOUNT_WAIT=${DDB_MOUNT_WAIT:-10}
 DDB_TEST=$(basename "$0" .sh)
+# The interpreter itself, resolved once: a version manager's shim (pyenv's)
+# costs a tenth of a second a start, and the tests start python hundreds of
+# times.
+DDB_PY=$(command python3 -c 'import sys; print(sys.executable)')
+python3() { "$DDB_PY" "$@"; }
 
 if [[ ! -c /dev/fuse ]] || ! command -v fusermount3 >/dev/null; then
 	echo "SKIP $DDB_TEST: /dev/fuse or fusermount3 missing" >&2
@@ -129,13 +134,13 @@ trap 'exit 143' TERM
 # defer any signal handler; so the watchdog first cuts the connection (kill
 # the daemon, abort, lazy unmount), which unblocks the test, then ends it.
 ddb_watchdog() {
-	local test_pid=$1 waited=0
+	local test_pid=$1 end=$((SECONDS + DDB_DEADLINE))
 	trap - ERR EXIT INT TERM
 	set +e
-	while ((waited < DDB_DEADLINE)); do
+	# Wall-clock time: on a loaded machine a second's sleep takes longer.
+	while ((SECONDS < end)); do
 		sleep 1
 		kill -0 "$test_pid" 2>/dev/null || exit 0
-		waited=$((waited + 1))
 	done
 	echo "FAIL $DDB_TEST: watchdog: still running after $DDB_DEADLINE s, killing it" >&2
 	ddb_dump_log

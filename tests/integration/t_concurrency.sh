@@ -9,14 +9,14 @@
 # at the end every key holds a value one of its last writes can leave,
 # .schema's ItemCount is exact, and all of it is the same after a remount.
 # concurrency.py holds the model (see its header).  The operations stop early
-# once DDB_CONC_BUDGET seconds have passed (default 45), so a sanitizer
+# once DDB_CONC_BUDGET seconds have passed (default 20), so a sanitizer
 # build, slower, checks fewer of them; the count checked is printed (a full
 # run is recorded in tests/README.md).
 source "$(dirname "$0")/lib.sh"
 
 PROCS=${DDB_CONC_PROCS:-8}
 OPS=${DDB_CONC_OPS:-10000}
-BUDGET=${DDB_CONC_BUDGET:-45}
+BUDGET=${DDB_CONC_BUDGET:-20}
 SEED=${DDB_SEED:-$((RANDOM * 32768 + RANDOM))}
 CONC=$DDB_IT_DIR/concurrency.py
 echo "seed $SEED, $PROCS processes x $OPS operations"

@@ -14,8 +14,7 @@ source "$(dirname "$0")/lib.sh"
 # scandir agree on the order; every entry is a regular file (not a symlink)
 # of mode 0444 whose st_size is what read() returns and whose bytes are the
 # partition's item of that name.  Prints the names, one a line.
-# The interpreter itself, not a version manager's shim: it runs once a view.
-PY=$(python3 -c 'import sys; print(sys.executable)')
+PY=$DDB_PY
 cat >"$T/viewcheck.py" <<'EOF'
 import os, stat, sys
 view, part = sys.argv[1], sys.argv[2]

@@ -7,7 +7,7 @@
 # checks that a long view streams in order across many readdir calls.
 source "$(dirname "$0")/lib.sh"
 
-PY=$(python3 -c 'import sys; print(sys.executable)')
+PY=$DDB_PY
 N=20000
 
 ddb_mount

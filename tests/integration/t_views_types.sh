@@ -11,8 +11,7 @@ source "$(dirname "$0")/lib.sh"
 # The view is a 0555 directory; listdir and scandir agree; every entry is a
 # regular 0444 file (not a symlink) whose st_size is what read() returns and
 # whose bytes are the partition's item of that name.  Prints the names.
-# The interpreter itself, not a version manager's shim: it runs once a view.
-PY=$(python3 -c 'import sys; print(sys.executable)')
+PY=$DDB_PY
 cat >"$T/viewcheck.py" <<'EOF'
 import os, stat, sys
 view, part = sys.argv[1], sys.argv[2]
