@@ -164,6 +164,8 @@ static void run_batch(struct store_env *e, struct commit_req *batch)
 		run_nested(e, batch);
 	else
 		run_alone(e, batch);
+	/* Still the only writer: the next commit's pages get their room. */
+	store_env_reserve(e);
 	pthread_rwlock_unlock(&e->grow);
 	for (r = batch; r; r = r->next)
 		r->seen = seen;

@@ -62,6 +62,7 @@ int store_env_open(const char *path, const struct store_options *opt, const char
 	unsigned flags = MDB_NOTLS;
 	struct store_env *e;
 	MDB_envinfo info;
+	MDB_stat st;
 	int rc;
 
 	if (opt->read_only)
@@ -88,6 +89,8 @@ int store_env_open(const char *path, const struct store_options *opt, const char
 		goto out_close;
 	mdb_env_info(e->env, &info);
 	e->mapsize = info.me_mapsize;
+	if (!mdb_env_stat(e->env, &st))
+		e->psize = st.ms_psize;
 	rc = env_open_dbis(e, names, ndbi, err);
 	if (rc)
 		goto out_close_err;

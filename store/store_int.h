@@ -49,6 +49,9 @@ struct store_env {
 	bool committing;
 	MDB_dbi dbi[STORE_MAX_DBI];
 	bool read_only;
+	/* Zero-filled room past the last page (reserve.c); leader only. */
+	unsigned psize;
+	uint64_t file_end;
 };
 
 /* Realtime of the last commit that changed a figure describe-table shows. */
@@ -171,6 +174,10 @@ bool store_env_disk_full(MDB_env *env);
 int store_mdb_errno(int rc);
 int store_mdb_err(int rc, struct ddb_err *err, const char *what);
 int store_sys_err(int code, struct ddb_err *err, const char *what, const char *path);
+
+/* reserve.c */
+/* Keeps zero-filled room past e's last page; only between write transactions. */
+void store_env_reserve(struct store_env *e);
 
 /* commit.c */
 void store_env_queue_init(struct store_env *e);
