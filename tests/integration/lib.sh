@@ -54,6 +54,12 @@ mkdir -p "$MNT"
 
 # ---- failure reporting --------------------------------------------------
 
+# ddb_step NAME: prints how far the test is and since when, so a test that
+# runs out of time shows where the time went.
+ddb_step() {
+	echo "step $SECONDS s: $*"
+}
+
 # Prints the daemon's log (the reason is usually there) and .errors.
 ddb_dump_log() {
 	echo "---- daemon log ($DDB_LOG, last 60 lines) ----" >&2

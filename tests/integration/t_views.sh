@@ -100,6 +100,7 @@ PR='Books/Moby Dick'
 P=$MNT/$PR
 
 # ---- SPEC's example: PublishYear > 1980 ----------------------------------
+ddb_step "SPEC's example: PublishYear > 1980"
 mkdir "$P"
 echo '{"ISBN": {"S": "978-0"}, "Note": {"S": "first edition"}}' >"$P/1851"
 echo '{"ISBN": {"S": "978-1"}}' >"$P/1971"
@@ -107,6 +108,7 @@ echo '{"ISBN": {"S": "978-2"}}' >"$P/2008"
 view_is "$PR/.gt/1980" 2008
 
 # ---- more years; another partition whose years must never show up --------
+ddb_step "more years; another partition whose years must never show up"
 for y in 1892 1900 1926 1952 1999 2000 2020; do
 	printf '{"Note": {"S": "printing of %s"}, "Pages": {"N": "%s"}}' "$y" "$((y % 700 + 100))" >"$P/$y"
 done
@@ -128,6 +130,7 @@ assert_eq "$ALL" "$(ls -U "$P")" "the partition itself"
 view_is "$PR/.gt/1980" $'1999\n2000\n2008\n2020'
 
 # ---- every operator --------------------------------------------------------
+ddb_step "every operator"
 view_is "$PR/.gt/1971" $'1999\n2000\n2008\n2020'
 view_is "$PR/.ge/1971" $'1971\n1999\n2000\n2008\n2020'
 view_is "$PR/.lt/1926" $'1851\n1892\n1900'
@@ -148,6 +151,7 @@ P=$B/Walden view_is "Books/Walden/.between/1850/1999" $'1854\n1910\n1995'
 view_is "$PR/.between/1850/1860" 1851
 
 # ---- compositions --------------------------------------------------------
+ddb_step "compositions"
 view_is "$PR/.ge/1900/.lt/2000/.desc/.limit/2" $'1999\n1971'
 view_is "$PR/.desc/.ge/1900/.lt/2000/.limit/2" $'1999\n1971'
 view_is "$PR/.lt/2000/.desc/.ge/1900/.limit/2" $'1999\n1971'
@@ -179,6 +183,7 @@ view_is "$PR/.between/1800/1900/.between/1890/2100" $'1892\n1900'
 view_is "$PR/.gt/1852/.between/1800/1926" $'1892\n1900\n1926'
 
 # ---- number forms: values are written like names --------------------------
+ddb_step "number forms: values are written like names"
 view_is "$PR/.gt/1.98e3" $'1999\n2000\n2008\n2020'
 view_is "$PR/.gt/01980.000" $'1999\n2000\n2008\n2020'
 view_is "$PR/.between/1.9E3/02000" $'1900\n1926\n1952\n1971\n1999\n2000'
@@ -189,6 +194,7 @@ view_is "$PR/.lt/1926.5" $'1851\n1892\n1900\n1926'
 view_is "$PR/.limit/2/.gt/1.8515e3" $'1892\n1900'
 
 # ---- empty results are empty directories, not errors ------------------------
+ddb_step "empty results are empty directories, not errors"
 view_is "$PR/.gt/2020" ""
 view_is "$PR/.lt/1851" ""
 view_is "$PR/.between/1853/1891" ""
@@ -200,12 +206,14 @@ P=$B/Unwritten view_is "Books/Unwritten/.gt/0" ""
 P=$B/Unwritten view_is "Books/Unwritten/.desc/.limit/1" ""
 
 # ---- paths that stop inside an operator are empty directories ----------------
+ddb_step "paths that stop inside an operator are empty directories"
 for rel in .gt .ge .lt .le .between .between/1900 .begins_with .limit \
 	.gt/1900/.lt .desc/.between/1900 .limit/2/.gt; do
 	intermediate_is "$PR/$rel"
 done
 
 # ---- names in a view ---------------------------------------------------------
+ddb_step "names in a view"
 m2008=$(cat "$P/2008")
 assert_file_eq "$P/.gt/1980/2008" "$m2008"$'\n'
 # Any equal form of a number finds the entry, as in the partition.
@@ -236,6 +244,7 @@ grep -q rewritten "$P/.gt/1980/2008" || fail "view entry 2008 does not show the 
 view_is "$PR/.gt/1980" $'1999\n2000\n2008\n2020'
 
 # ---- read-only: every write fails with EROFS and changes nothing --------------
+ddb_step "read-only: every write fails with EROFS and changes nothing"
 V=$P/.ge/1900
 mkdir "$T/before"
 cp "$P"/* "$T/before/"
@@ -291,6 +300,7 @@ view_is "$PR/.ge/1900" $'1900\n1926\n1952\n1971\n1999\n2000\n2008\n2020'
 expect_errno ENOENT stat "$P/3000"
 
 # ---- views are not listed ------------------------------------------------------
+ddb_step "views are not listed"
 assert_eq "$ALL" "$(ls_raw "$P")" "ls -aU of the partition"
 assert_eq "" "$(ls_raw "$P/.gt")" "ls -aU of .gt"
 assert_eq "" "$(ls_raw "$P/.between/1900")" "ls -aU of .between/1900"
@@ -318,6 +328,7 @@ rsync -a "$B" "$T/bk/" || fail "rsync -a of the table failed"
 assert_same_bytes "$T/tree.expected" "$T/tree.rsync"
 
 # ---- meaningless views: EINVAL, and a line in .errors naming the path -----------
+ddb_step "meaningless views: EINVAL, and a line in .errors naming the path"
 einval "$PR/.begins_with/19"
 einval "$PR/.begins_with/1851"
 einval "$PR/.between/2000/1900"
@@ -344,6 +355,7 @@ assert_error_logged "$PR/.gt/abc" EINVAL
 assert_eq "$ALL" "$(ls -U "$P")" "partition after refused views"
 
 # ---- hash-only tables have no views: the partition is an item ----------------------
+ddb_step "hash-only tables have no views: the partition is an item"
 ddb_mktable Cart ItemName S
 echo '{"Price": {"N": "29.99"}}' >"$MNT/Cart/Elmo"
 expect_errno ENOTDIR stat "$MNT/Cart/Elmo/.gt"
@@ -352,6 +364,7 @@ expect_errno ENOTDIR stat "$MNT/Cart/Elmo/.desc"
 assert_eq Elmo "$(ls -U "$MNT/Cart")" "hash-only table"
 
 # ---- views survive a remount (they are only queries) ----------------------------
+ddb_step "views survive a remount (they are only queries)"
 ddb_remount
 P=$MNT/$PR
 view_is "$PR/.ge/1900/.lt/2000/.desc/.limit/2" $'1999\n1971'
