@@ -392,6 +392,26 @@ bool fs_file_stat(struct fs_file *f, struct stat *st)
 	return true;
 }
 
+void fs_file_set_ino(struct fs_file *f, uint64_t ino)
+{
+	f->ino = ino;
+}
+
+bool fs_open_files_stat_ino(struct ddbfs *fs, uint64_t ino, struct stat *st)
+{
+	struct fs_open_files *of = fs->open_files;
+	bool found = false;
+	struct fs_file *f;
+
+	pthread_mutex_lock(&of->lock);
+	for (f = of->others; f && !found; f = f->next)
+		found = f->ino == ino && fs_file_stat(f, st);
+	pthread_mutex_unlock(&of->lock);
+	if (found)
+		st->st_nlink = 0;
+	return found;
+}
+
 void do_release(struct fs_file *f)
 {
 	if (!f)

@@ -17,6 +17,7 @@ struct fs_file {
 	struct ddbfs *fs;
 	struct fs_node node;		/* owned; node.path points at path */
 	char *path;
+	uint64_t ino;			/* the kernel's number for it (ops.c) */
 	pthread_mutex_t lock;
 	bool writable;
 	bool created;			/* a new item: commit even if nothing was written */

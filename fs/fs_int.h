@@ -166,6 +166,12 @@ void fs_open_files_release_all(struct ddbfs *fs);
 const char *fs_file_path(const struct fs_file *f);
 /* A read handle on an item: fills st for the text it holds (as of its open) and says true. */
 bool fs_file_stat(struct fs_file *f, struct stat *st);
+void fs_file_set_ino(struct fs_file *f, uint64_t ino);
+/*
+ * Answers stat for inode number ino from a read handle open on it, for a
+ * file whose name is gone (the kernel asks fstat's GETATTR by number only).
+ */
+bool fs_open_files_stat_ino(struct ddbfs *fs, uint64_t ino, struct stat *st);
 /* An open, written file at path, if any: its size wins over the store's. */
 bool fs_open_file_size(struct ddbfs *fs, const char *path, uint64_t *size);
 /*

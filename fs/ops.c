@@ -58,18 +58,25 @@ static char *path_or_reply(fuse_req_t req, fuse_ino_t ino, const char *name)
 }
 
 /*
- * Like path_or_reply, but a file unlinked (or renamed over) while open
- * answers for the name its handle was opened under.
+ * The path of ino, or for a file unlinked (or renamed over) while open, the
+ * name its handle was opened under.  NULL with *err set if neither.
  */
+static char *handle_path(fuse_ino_t ino, struct fuse_file_info *fi, int *err)
+{
+	char *path = fs_inodes_path(fs_get()->inodes, ino, NULL, err);
+
+	if (!path && fi && *err == ESTALE) {
+		path = strdup(fs_file_path(file_of(fi)));
+		*err = ENOMEM;
+	}
+	return path;
+}
+
 static char *handle_path_or_reply(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	int err;
-	char *path = fs_inodes_path(fs_get()->inodes, ino, NULL, &err);
+	char *path = handle_path(ino, fi, &err);
 
-	if (!path && fi && err == ESTALE) {
-		path = strdup(fs_file_path(file_of(fi)));
-		err = ENOMEM;
-	}
 	if (!path)
 		fuse_reply_err(req, err);
 	return path;
@@ -154,9 +161,17 @@ static void ddb_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 		fuse_reply_attr(req, &st, 0);
 		return;
 	}
-	path = handle_path_or_reply(req, ino, fi);
-	if (!path)
+	path = handle_path(ino, fi, &rc);
+	if (!path && rc == ESTALE && fs_open_files_stat_ino(fs_get(), ino, &st)) {
+		/* fstat of a descriptor whose name was removed: its handle answers. */
+		st.st_ino = ino;
+		fuse_reply_attr(req, &st, 0);
 		return;
+	}
+	if (!path) {
+		fuse_reply_err(req, rc);
+		return;
+	}
 	rc = WITH_NODE(path, n, (timeout = fs_node_timeout(&n), do_getattr(fs_, &n, &st)));
 	free(path);
 	if (rc) {
@@ -375,6 +390,8 @@ static void ddb_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	rc = open_handle(path, fi, false);
 	free(path);
+	if (!rc)
+		fs_file_set_ino(file_of(fi), ino);
 	if (rc)
 		reply_rc(req, rc);
 	else if (fuse_reply_open(req, fi))
@@ -395,6 +412,8 @@ static void ddb_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode
 		rc = entry_of(parent, name, path, &e);
 		if (rc)
 			do_release(file_of(fi));
+		else
+			fs_file_set_ino(file_of(fi), e.ino);
 	}
 	free(path);
 	if (rc) {
