@@ -394,7 +394,12 @@ bool fs_file_stat(struct fs_file *f, struct stat *st)
 
 void fs_file_set_ino(struct fs_file *f, uint64_t ino)
 {
+	struct fs_open_files *of = f->fs->open_files;
+
+	/* Registered already: fs_open_files_stat_ino may be reading it. */
+	pthread_mutex_lock(&of->lock);
 	f->ino = ino;
+	pthread_mutex_unlock(&of->lock);
 }
 
 bool fs_open_files_stat_ino(struct ddbfs *fs, uint64_t ino, struct stat *st)

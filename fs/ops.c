@@ -390,11 +390,12 @@ static void ddb_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	rc = open_handle(path, fi, false);
 	free(path);
-	if (!rc)
-		fs_file_set_ino(file_of(fi), ino);
-	if (rc)
+	if (rc) {
 		reply_rc(req, rc);
-	else if (fuse_reply_open(req, fi))
+		return;
+	}
+	fs_file_set_ino(file_of(fi), ino);
+	if (fuse_reply_open(req, fi))
 		do_release(file_of(fi));
 }
 
