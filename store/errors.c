@@ -25,12 +25,20 @@
  */
 bool store_env_disk_full(MDB_env *env)
 {
+	uint64_t avail;
+
+	return store_env_free_bytes(env, &avail) && avail < STORE_FULL_MARGIN;
+}
+
+bool store_env_free_bytes(MDB_env *env, uint64_t *avail)
+{
 	struct statvfs sv;
 	int fd;
 
 	if (mdb_env_get_fd(env, &fd) || fstatvfs(fd, &sv))
 		return false;
-	return (uint64_t)sv.f_bavail * sv.f_frsize < STORE_FULL_MARGIN;
+	*avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	return true;
 }
 
 /* LMDB code -> positive errno. */

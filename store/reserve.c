@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 #include "store_int.h"
 
@@ -45,11 +44,10 @@ static uint64_t room_wanted(uint64_t used)
 	return step;
 }
 
-static bool disk_has_room(int fd, uint64_t bytes)
+/* Enough room past used that the next commits will not grow the file. */
+static bool room_left(uint64_t file_end, uint64_t used, uint64_t step)
 {
-	struct statvfs sv;
-
-	return !fstatvfs(fd, &sv) && (uint64_t)sv.f_bavail * sv.f_frsize > 4 * bytes + (64u << 20);
+	return file_end >= used && file_end - used >= step / 2;
 }
 
 static int write_zeros(int fd, uint64_t from, uint64_t to)
@@ -71,22 +69,23 @@ void store_env_reserve(struct store_env *e)
 {
 	MDB_envinfo info;
 	struct stat st;
-	uint64_t used, step, target;
+	uint64_t used, step, target, avail;
 	int fd;
 
 	if (e->read_only || !e->psize || mdb_env_get_fd(e->env, &fd) || mdb_env_info(e->env, &info))
 		return;
 	used = ((uint64_t)info.me_last_pgno + 1) * e->psize;
 	step = room_wanted(used);
-	if (e->file_end < used || e->file_end - used < step / 2) {
-		if (fstat(fd, &st))
-			return;
-		e->file_end = (uint64_t)st.st_size;
-	}
-	if (e->file_end >= used && e->file_end - used >= step / 2)
+	if (room_left(e->file_end, used, step))
+		return;
+	/* Our figure may be stale (the first commit since open): ask once. */
+	if (fstat(fd, &st))
+		return;
+	e->file_end = (uint64_t)st.st_size;
+	if (room_left(e->file_end, used, step))
 		return;
 	target = (used + step + RESERVE_CHUNK - 1) / RESERVE_CHUNK * RESERVE_CHUNK;
-	if (!disk_has_room(fd, target - used))
+	if (!store_env_free_bytes(e->env, &avail) || avail <= 4 * (target - used) + (64u << 20))
 		return;
 	/* Never below used: those pages are LMDB's. */
 	if (e->file_end < used)

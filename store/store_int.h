@@ -171,6 +171,8 @@ bool store_snapshot_ix_active(const struct store_table *t, uint32_t id, bool *ac
 /* errors.c */
 /* True if the filesystem holding env is (nearly) out of space. */
 bool store_env_disk_full(MDB_env *env);
+/* Bytes free to unprivileged writers on env's filesystem; false if unknown. */
+bool store_env_free_bytes(MDB_env *env, uint64_t *avail);
 int store_mdb_errno(int rc);
 int store_mdb_err(int rc, struct ddb_err *err, const char *what);
 int store_sys_err(int code, struct ddb_err *err, const char *what, const char *path);
