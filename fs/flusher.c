@@ -1,9 +1,11 @@
 /*
- * flusher.c - the once-a-second sync of every table's environments.
+ * flusher.c - the once-a-second checkpoint of every table's environments
+ * (store/checkpoint.c): what bounds the commits a power loss can take.
  *
  * It holds no lock while syncing: it takes table references one at a time,
- * and mdb_env_sync runs alongside writers.
+ * and checkpoints run alongside writers.
  */
+#include <string.h>
 #include "errlog.h"
 #include "flusher.h"
 
@@ -21,7 +23,7 @@ static void sync_all(struct store *st)
 		if (store_table_get(st, names[i], &t))
 			continue;
 		if (store_table_schema(t) && (rc = store_sync(t, NULL)))
-			errlog_warn("%s: background sync failed (errno %d)", names[i], -rc);
+			errlog_warn("%s: background checkpoint failed: %s", names[i], strerror(-rc));
 		store_table_put(t);
 	}
 	store_names_free(names, count);

@@ -181,7 +181,8 @@ static int serve(struct fuse_session *se, const struct fuse_cmdline_opts *opts)
 	return rc;
 }
 
-static void log_index_work(const char *sentence)
+/* What the store and the index builder have to say, in the daemon's log. */
+static void log_store_sentence(const char *sentence)
 {
 	errlog_warn("%s", sentence);
 }
@@ -189,7 +190,8 @@ static void log_index_work(const char *sentence)
 static int run(struct fuse_args *args, struct cli *cli, struct fuse_cmdline_opts *opts,
 	       const char *datadir)
 {
-	struct store_options so = { .sync = cli->sync, .read_only = cli->read_only };
+	struct store_options so = { .sync = cli->sync, .read_only = cli->read_only,
+				    .log = log_store_sentence };
 	struct ddb_err err = DDB_ERR_INIT;
 	struct ddbfs fs = { .uid = getuid(), .gid = getgid(), .read_only = cli->read_only };
 	struct periodic *flusher = NULL, *evictor = NULL;
@@ -223,7 +225,7 @@ static int run(struct fuse_args *args, struct cli *cli, struct fuse_cmdline_opts
 		goto out_store;
 	if (!cli->sync && !cli->read_only && flusher_start(fs.store, 1000, &flusher))
 		errlog_warn("cannot start the background sync; fsync still syncs");
-	if (!cli->read_only && idx_worker_start(fs.store, log_index_work, &fs.indexer))
+	if (!cli->read_only && idx_worker_start(fs.store, log_store_sentence, &fs.indexer))
 		errlog_warn("cannot start the index builder; new indexes stay CREATING");
 	fs.se = se;
 	if (evictor_start(&fs, 100, &evictor))

@@ -6,7 +6,8 @@
  * source and the version moved, (2) source deleted if still that version,
  * (3) intent record removed.  A crash after (1) is finished by
  * idx_table_recover, so the item is never lost; readers may briefly see it
- * under both names, never under neither.
+ * under both names, never under neither.  (1) is made durable before (2),
+ * so a power loss cannot keep the delete and lose the copy.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -169,8 +170,13 @@ static int rec_decode(const void *rec, size_t len, uint64_t id, struct intent *i
 static int finish_move(struct store_table *t, const struct intent *in, struct ddb_err *err)
 {
 	struct finish_ctx f = { &in->from_pk, in->has_sk ? &in->from_sk : NULL, in->seq, in->id };
-	int rc = store_write(t, f.pk, finish_delete_source, &f, err);
+	int rc;
 
+	/* The copy must survive a power loss before the source may go: the
+	 * environments are checkpointed separately (store/checkpoint.c). */
+	rc = store_sync(t, &in->to_pk);
+	if (!rc)
+		rc = store_write(t, f.pk, finish_delete_source, &f, err);
 	if (rc)
 		return rc;
 	return store_write(t, &in->to_pk, finish_drop_intent, &f, err);

@@ -39,6 +39,7 @@ static int64_t now_ms(void)
 int store_catalog_open(struct store *st, struct ddb_err *err)
 {
 	struct store_options rw = st->opt;
+	struct store_options synced = st->opt;
 	char path[4096], data[4200];
 	int rc;
 
@@ -52,7 +53,10 @@ int store_catalog_open(struct store *st, struct ddb_err *err)
 		store_env_close(st->catalog);
 		st->catalog = NULL;
 	}
-	return store_env_open(path, &st->opt, catalog_dbis, 2, &st->catalog, err);
+	/* Catalog commits are rare, and the partitions' recovery and index
+	 * states rely on them: each is durable when acknowledged. */
+	synced.sync = true;
+	return store_env_open(path, &synced, catalog_dbis, 2, &st->catalog, err);
 }
 
 static int rec_decode(const MDB_val *v, struct store_cat_rec *rec)
@@ -431,6 +435,11 @@ int store_table_ix_job_done(struct store_table *t, const struct store_ix_job *jo
 	char *name;
 	int rc;
 
+	/* The entries the job wrote must survive a power loss before the
+	 * catalog, durable at once, says the index is built (or gone). */
+	rc = store_sync(t, NULL);
+	if (rc)
+		return ddb_err_set(err, -rc, "syncing the table's partitions");
 	pthread_mutex_lock(&t->st->cat_lock);
 	name = store_table_name_dup(t);
 	if (!name) {

@@ -1,9 +1,9 @@
 /*
  * commit.c - write transactions on one environment, batched.
  *
- * LMDB lets one write transaction run per environment, and each commit
- * ends in an fdatasync (MDB_NOMETASYNC), so writers to one environment used
- * to take turns at the disk.  Instead they queue: the first to find no
+ * LMDB lets one write transaction run per environment, and with -o sync
+ * each commit ends in an fdatasync, so writers to one environment would take
+ * turns at the disk.  Instead they queue: the first to find no
  * commit running leads, takes everything queued (its own request
  * included), runs each request's function in a nested transaction of one
  * parent, and commits the parent once.  A request that fails has its child
@@ -44,6 +44,24 @@ void store_env_queue_destroy(struct store_env *e)
 {
 	pthread_cond_destroy(&e->queue_done);
 	pthread_mutex_destroy(&e->queue_lock);
+}
+
+/* Taking the leader's place makes every writer queue until resumed. */
+void store_env_writers_pause(struct store_env *e)
+{
+	pthread_mutex_lock(&e->queue_lock);
+	while (e->committing)
+		pthread_cond_wait(&e->queue_done, &e->queue_lock);
+	e->committing = true;
+	pthread_mutex_unlock(&e->queue_lock);
+}
+
+void store_env_writers_resume(struct store_env *e)
+{
+	pthread_mutex_lock(&e->queue_lock);
+	e->committing = false;
+	pthread_cond_broadcast(&e->queue_done);
+	pthread_mutex_unlock(&e->queue_lock);
 }
 
 /*
@@ -166,6 +184,7 @@ static void run_batch(struct store_env *e, struct commit_req *batch)
 		run_alone(e, batch);
 	/* Still the only writer: the next commit's pages get their room. */
 	store_env_reserve(e);
+	store_ckpt_note_commit(e);
 	pthread_rwlock_unlock(&e->grow);
 	for (r = batch; r; r = r->next)
 		r->seen = seen;
@@ -227,6 +246,7 @@ int store_env_write(struct store_env *e, struct store_txn *tx, store_txn_fn fn, 
 	struct ddb_err local;
 	struct commit_req r;
 	int attempt, rc = 1;
+	bool unpinned = false;
 
 	if (e->read_only)
 		return ddb_err_set(err, EROFS, "the store is read-only");
@@ -236,7 +256,15 @@ int store_env_write(struct store_env *e, struct store_txn *tx, store_txn_fn fn, 
 		ddb_err_clear(&local);
 		r = (struct commit_req){ .tx = tx, .fn = fn, .ctx = ctx, .err = &local };
 		commit_queued(e, &r);
+		store_ckpt_throttle(e);
 		rc = r.rc;
+		/* A full disk may be pages freed since the last checkpoint, which
+		 * it pins (checkpoint.c): a new one lets LMDB reuse them. */
+		if (rc == -ENOSPC && e->ckpt && !unpinned) {
+			unpinned = true;
+			if (!store_env_checkpoint(e))
+				continue;
+		}
 		if (rc != 1)
 			break;
 		rc = env_grow(e, r.seen, &local);

@@ -67,8 +67,9 @@ int store_env_open(const char *path, const struct store_options *opt, const char
 
 	if (opt->read_only)
 		flags |= MDB_RDONLY;
-	/* Without -o sync, data pages are still synced at commit: power loss
-	 * can lose the last commits, never consistency. */
+	/* Until the first checkpoint (checkpoint.c) takes over: data pages
+	 * synced at commit, so a power loss can lose the last commits, never
+	 * consistency. */
 	else if (!opt->sync)
 		flags |= MDB_NOMETASYNC;
 	if (!opt->read_only && mkdir(path, 0755) && errno != EEXIST)
@@ -83,8 +84,12 @@ int store_env_open(const char *path, const struct store_options *opt, const char
 	if (rc)
 		goto out_free;
 	rc = env_configure(e->env);
-	if (!rc)
-		rc = mdb_env_open(e->env, path, flags, 0644);
+	if (rc)
+		goto out_close;
+	rc = store_ckpt_recover(path, opt, err);
+	if (rc)
+		goto out_close_err;
+	rc = mdb_env_open(e->env, path, flags, 0644);
 	if (rc)
 		goto out_close;
 	mdb_env_info(e->env, &info);
@@ -92,6 +97,8 @@ int store_env_open(const char *path, const struct store_options *opt, const char
 	if (!mdb_env_stat(e->env, &st))
 		e->psize = st.ms_psize;
 	rc = env_open_dbis(e, names, ndbi, err);
+	if (!rc && !e->read_only)
+		rc = store_ckpt_start(e, path, opt, err);
 	if (rc)
 		goto out_close_err;
 	*out = e;
@@ -114,6 +121,7 @@ void store_env_close(struct store_env *e)
 {
 	if (!e)
 		return;
+	store_ckpt_stop(e);
 	mdb_env_close(e->env);
 	pthread_rwlock_destroy(&e->grow);
 	store_env_queue_destroy(e);
@@ -254,16 +262,13 @@ int store_sync(struct store_table *t, const struct ddb_key *pk)
 
 	if (pk) {
 		rc = store_table_env(t, pk, &e, NULL, NULL);
-		if (rc || e->read_only)
-			return rc;
-		return store_mdb_errno(mdb_env_sync(e->env, 1));
+		return rc ? rc : store_env_checkpoint(e);
 	}
 	pthread_mutex_lock(&t->lock);
 	n = t->nenv;
 	pthread_mutex_unlock(&t->lock);
 	for (i = 0; i < n && !rc; i++)
-		if (!t->envs[i]->read_only)
-			rc = store_mdb_errno(mdb_env_sync(t->envs[i]->env, 1));
+		rc = store_env_checkpoint(t->envs[i]);
 	return rc;
 }
 

@@ -20,6 +20,9 @@
  * 64 MiB) and is renewed when half is used, so a table of N bytes pays
  * O(log N) size changes instead of one per new page.  On a nearly full disk
  * nothing is reserved: ENOSPC stays the commit's to report.
+ *
+ * Only environments whose every commit is synced need it (-o sync, the
+ * catalog): the others sync once per checkpoint, off the writers' path.
  */
 #include <errno.h>
 #include <string.h>
@@ -72,7 +75,9 @@ void store_env_reserve(struct store_env *e)
 	uint64_t used, step, target, avail;
 	int fd;
 
-	if (e->read_only || !e->psize || mdb_env_get_fd(e->env, &fd) || mdb_env_info(e->env, &info))
+	/* Commits that skip their sync (checkpoint.c) gain nothing from it. */
+	if (e->read_only || e->ckpt || !e->psize || mdb_env_get_fd(e->env, &fd) ||
+	    mdb_env_info(e->env, &info))
 		return;
 	used = ((uint64_t)info.me_last_pgno + 1) * e->psize;
 	step = room_wanted(used);

@@ -39,6 +39,12 @@ struct store_cursor;
 struct store_options {
 	bool sync;		/* every commit synced before it is acknowledged */
 	bool read_only;		/* open everything read-only; writes fail -EROFS */
+	/* Sentences worth a line in the daemon's log (a rollback at open); may be NULL. */
+	void (*log)(const char *sentence);
+	/* Stands in for the kernel's boot id (tests that simulate a power loss); NULL. */
+	const char *boot_id;
+	/* Commits of an environment between background checkpoints; 0: 64. */
+	unsigned ckpt_every;
 };
 
 /*
@@ -207,7 +213,10 @@ int store_txn_journal_del(struct store_txn *txn, uint64_t id);
 typedef int (*store_journal_fn)(const void *rec, size_t len, uint64_t id, void *ctx);
 int store_journal_each(struct store_table *t, store_journal_fn fn, void *ctx);
 
-/* Forces a durable sync of the environment holding pk (all of them if NULL). */
+/*
+ * Makes every commit so far of the environment holding pk (all of them if
+ * NULL) durable against power loss: a checkpoint (checkpoint.c).
+ */
 int store_sync(struct store_table *t, const struct ddb_key *pk);
 
 /*

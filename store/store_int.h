@@ -52,6 +52,8 @@ struct store_env {
 	/* Zero-filled room past the last page (reserve.c); leader only. */
 	unsigned psize;
 	uint64_t file_end;
+	/* Set when commits skip their sync and checkpoints keep the disk consistent. */
+	struct store_ckpt *ckpt;
 };
 
 /* Realtime of the last commit that changed a figure describe-table shows. */
@@ -177,6 +179,34 @@ int store_mdb_errno(int rc);
 int store_mdb_err(int rc, struct ddb_err *err, const char *what);
 int store_sys_err(int code, struct ddb_err *err, const char *what, const char *path);
 
+/* ckpt_worker.c: the thread that checkpoints busy environments. */
+struct ckpt_job {
+	struct store_env *env;
+	bool queued;		/* under the worker's lock */
+	struct ckpt_job *next;
+};
+/* An environment that may queue jobs joins first, and leaves before it closes. */
+int ckpt_worker_join(void);
+void ckpt_worker_leave(struct ckpt_job *j);
+/* Asks for a checkpoint of j->env soon; a job already queued stays once. */
+void ckpt_worker_queue(struct ckpt_job *j);
+
+/* checkpoint.c */
+/* Before mdb_env_open of dir: rolls back what a machine restart left unsynced. */
+int store_ckpt_recover(const char *dir, const struct store_options *opt, struct ddb_err *err);
+/* After opening e: a first checkpoint, then commits without a sync (unless unsafe). */
+int store_ckpt_start(struct store_env *e, const char *dir, const struct store_options *opt,
+		     struct ddb_err *err);
+/* After each commit of e: a busy environment gets a checkpoint in the background. */
+void store_ckpt_note_commit(struct store_env *e);
+/* After a write returns from the queue: checkpoints if the background fell behind. */
+void store_ckpt_throttle(struct store_env *e);
+/* Every commit of e so far durable against power loss; 0 or a negative errno. */
+int store_env_checkpoint(struct store_env *e);
+/* A last checkpoint, then back to plain LMDB; before mdb_env_close. */
+void store_ckpt_stop(struct store_env *e);
+void store_ckpt_free(struct store_ckpt *c);
+
 /* reserve.c */
 /* Keeps zero-filled room past e's last page; only between write transactions. */
 void store_env_reserve(struct store_env *e);
@@ -184,6 +214,9 @@ void store_env_reserve(struct store_env *e);
 /* commit.c */
 void store_env_queue_init(struct store_env *e);
 void store_env_queue_destroy(struct store_env *e);
+/* Waits for the commit running on e, if any, and holds off the next ones. */
+void store_env_writers_pause(struct store_env *e);
+void store_env_writers_resume(struct store_env *e);
 
 /* partition.c */
 int store_env_open(const char *path, const struct store_options *opt, const char *const *names,

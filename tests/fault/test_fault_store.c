@@ -208,7 +208,8 @@ static void test_enospc_at_commit(void **state)
 	struct ddb_err err = DDB_ERR_INIT;
 
 	base(f);
-	arm(&commit_fault, ENOSPC, 0, 1);
+	/* Twice: a full disk is tried again once, after a checkpoint. */
+	arm(&commit_fault, ENOSPC, 0, 2);
 	assert_int_equal(put(f, "a", "new\n", NULL, &err), -ENOSPC);
 	assert_int_equal(err.code, ENOSPC);
 	assert_non_null(strstr(err.text, "no space left"));
@@ -216,6 +217,22 @@ static void test_enospc_at_commit(void **state)
 	assert_stats(f, 1, 4);
 	/* Space is back: writes work again. */
 	assert_int_equal(put(f, "a", "new\n", NULL, NULL), 0);
+	assert_item(f, "a", "new\n");
+}
+
+/* Space freed since the last checkpoint is pinned until the next one. */
+static void test_enospc_once_is_tried_again(void **state)
+{
+	struct fixture *f = *state;
+
+	base(f);
+	arm(&commit_fault, ENOSPC, 0, 1);
+	assert_int_equal(put(f, "a", "new\n", NULL, NULL), 0);
+	assert_int_equal(commit_fault.calls, 2);
+	assert_item(f, "a", "new\n");
+	/* EIO is no full disk: not tried again. */
+	arm(&commit_fault, EIO, 0, 1);
+	assert_int_equal(put(f, "a", "newer\n", NULL, NULL), -EIO);
 	assert_item(f, "a", "new\n");
 }
 
@@ -248,7 +265,7 @@ static void test_swallowed_error_aborts(void **state)
 	struct ddb_err err = DDB_ERR_INIT;
 
 	base(f);
-	arm(&put_fault, ENOSPC, 1, 1);
+	arm(&put_fault, ENOSPC, 1, 2);
 	assert_int_equal(store_write(f->t, &c.pk, swallow_fn, &c, &err), -ENOSPC);
 	assert_item(f, "b", NULL);
 	assert_stats(f, 1, 4);
@@ -308,6 +325,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_map_full_at_commit_retries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_map_full_at_put_retries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enospc_at_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_enospc_once_is_tried_again, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_eio_at_put, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_swallowed_error_aborts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_panic_at_commit, setup, teardown),

@@ -11,7 +11,13 @@ Usage:
       MODE default | sync.  Prints the evidence, exits 1 on a broken promise.
   synctrace.py idle TRACE FROM_TS
       The threads that synced data.mdb files after FROM_TS (the background
-      flusher, when the daemon is otherwise idle).
+      flusher, when no client is at work and a commit is not yet
+      checkpointed).
+  synctrace.py covered TRACE OPS_LOG FLUSHER_TIDS
+      Exit 0 once the flusher checkpointed every environment the logged
+      puts wrote, after the last of them.
+  synctrace.py last-end OPS_LOG
+      When the last logged operation ended.
   synctrace.py fdinfo PID TRACE
       Cross-checks, through /proc/PID/fd and /proc/PID/fdinfo, the path and
       O_DSYNC flag the trace gives every data.mdb descriptor still open.
@@ -20,11 +26,17 @@ The trace comes from strace -f -ttt -T -y -e trace=openat,fsync,fdatasync,
 msync,sync_file_range,pwrite64,pwritev,pwritev2,writev,write,lseek.  A write
 to an environment's data.mdb is durable once an fsync/fdatasync/msync/
 sync_file_range of that file starts after it ended, and completes; or at its
-own return when made through a descriptor opened with O_DSYNC.  LMDB writes
-a commit's data pages, syncs them (unless MDB_NOSYNC), then writes the meta
-page (page 0 or 1) through its O_DSYNC descriptor, or without a sync under
-MDB_NOMETASYNC.  Zeros written past the last page (store/reserve.c) are
-no commit's data and may come in any order.
+own return when made through a descriptor opened with O_DSYNC.
+
+-o sync: LMDB writes a commit's data pages, syncs them, then writes the meta
+page (page 0 or 1) through its O_DSYNC descriptor.  Zeros written past the
+last page (store/reserve.c) are no commit's data and may come in any order.
+
+Default mode (store/checkpoint.c): commits are not synced (MDB_NOSYNC).  A
+checkpoint syncs data.mdb, then writes the environment's ddbfs.ckpt and
+syncs that; a commit is safe from power loss once such a chain started
+after its writes and ended.  The background flusher runs one every second,
+fsync() runs one (or finds one done since the commit).
 """
 import json
 import os
@@ -71,6 +83,8 @@ class Event:
             nums = re.findall(r",\s*(\d+)\)", self.args + rest)
             if nums:
                 self.offset = int(nums[-1])
+        # Page 0 starts with its number too: a meta page, not room.
+        self.room = self.room and self.offset is not None and self.offset >= 2 * PAGE
 
 
 def parse(trace):
@@ -113,6 +127,24 @@ def is_env(path):
     return path is not None and path.endswith("/data.mdb") and "/tables/" in path
 
 
+def ckpt_of(env):
+    return env[:-len("data.mdb")] + "ddbfs.ckpt"
+
+
+def checkpointed(events, env, after, by):
+    """A checkpoint of env, begun after time `after`, complete by time `by`:
+    the end of its record's sync, or None."""
+    rec = ckpt_of(env)
+    ok = lambda e, path, calls: e.path == path and e.call in calls and e.ret is not None \
+        and e.ret >= 0 and e.end <= by
+    for s in (e for e in events if ok(e, env, SYNC_CALLS) and e.start >= after):
+        for w in (e for e in events if ok(e, rec, WRITE_CALLS) and e.start >= s.end):
+            done = [e.end for e in events if ok(e, rec, SYNC_CALLS) and e.start >= w.end]
+            if done:
+                return min(done)
+    return None
+
+
 def ops(log):
     with open(log) as f:
         return [json.loads(line) for line in f if line.strip()]
@@ -147,7 +179,8 @@ def env_of_commit(evs):
 def check(trace, log, datadir, mode, flusher):
     events = parse(trace)
     problems, notes = [], []
-    meta_synced_at_close = 0
+    synced_in_commit = 0
+    fsync_ran_checkpoint = 0
     puts = [op for op in ops(log) if op["op"] == "put"]
     fsyncs = [op for op in ops(log) if op["op"] == "fsync"]
     if not puts:
@@ -170,20 +203,20 @@ def check(trace, log, datadir, mode, flusher):
                             % (op["name"], env, len(data), len(meta)))
             continue
         last_data = max(e.end for e in data)
+        op["last_write"] = max(e.end for e in writes)
         first_meta = min(e.start for e in meta)
-        ordered = [s for s in syncs if s.start >= last_data and s.end <= first_meta]
-        if not ordered:
-            problems.append("%s: no sync of %s between the data pages (end %.6f) and the "
-                            "meta page (start %.6f): the meta page could reach the disk "
-                            "before the data it points to" % (op["name"], env, last_data,
-                                                                first_meta))
         if mode == "default":
             if any(e.dsync for e in meta):
                 problems.append("%s: meta page written through an O_DSYNC descriptor: "
-                                "MDB_NOMETASYNC is not in effect" % op["name"])
-            if durable_by(events, env, op["end"]):
-                meta_synced_at_close += 1
+                                "MDB_NOSYNC is not in effect" % op["name"])
+            synced_in_commit += bool(syncs)
         else:
+            ordered = [s for s in syncs if s.start >= last_data and s.end <= first_meta]
+            if not ordered:
+                problems.append("%s: no sync of %s between the data pages (end %.6f) and "
+                                "the meta page (start %.6f): the meta page could reach the "
+                                "disk before the data it points to"
+                                % (op["name"], env, last_data, first_meta))
             if not durable_by(events, env, op["end"]):
                 problems.append("%s: -o sync: close() returned (%.6f) before every write to "
                                 "%s was durable" % (op["name"], op["end"], env))
@@ -195,7 +228,14 @@ def check(trace, log, datadir, mode, flusher):
         env = put["env"]
         own = [e for e in in_window(events, op) if e.path == env and e.call in SYNC_CALLS
                and e.ret == 0 and e.tid not in flusher]
-        if not own:
+        if mode == "default":
+            if checkpointed(events, env, put["last_write"], op["end"]) is None:
+                problems.append("%s: fsync() returned (%.6f) before a checkpoint of %s "
+                                "(data.mdb synced, then %s written and synced) covered the "
+                                "item" % (op["name"], op["end"], env, ckpt_of(env)))
+            else:
+                fsync_ran_checkpoint += bool(own)
+        elif not own:
             problems.append("%s: fsync() returned without the daemon syncing %s in between"
                             % (op["name"], env))
         if not durable_by(events, env, op["end"]):
@@ -204,21 +244,25 @@ def check(trace, log, datadir, mode, flusher):
     # The background flusher (default mode) makes every commit durable later.
     if mode == "default" and puts:
         last = max(op["end"] for op in puts)
-        late = [e for e in events if e.call in SYNC_CALLS and e.tid in flusher
-                and e.start > last and e.ret == 0]
         envs = {op["env"] for op in puts if "env" in op}
-        missing = [p for p in envs if not any(e.path == p for e in late)]
+        mine = [e for e in events if e.tid in flusher]
+        done = {p: checkpointed(mine, p, max(op["last_write"] for op in puts
+                                             if op.get("env") == p), float("inf"))
+                for p in envs}
+        missing = [p for p in envs if done[p] is None]
         if missing:
-            problems.append("no background sync of %s after the last commit" % missing)
+            problems.append("no background checkpoint of %s after the last commit" % missing)
         else:
-            delay = max(min(e.end for e in late if e.path == p) for p in envs) - last
-            notes.append("background sync reached every environment %.2f s after the last "
-                         "commit" % delay)
+            notes.append("background checkpoint covered every environment %.2f s after the "
+                         "last commit" % (max(done.values()) - last))
     notes.append("%d writes of zeros ahead of the data" % sum(
         1 for e in events if e.room and is_env(e.path)))
     if mode == "default":
-        notes.append("meta page already durable at close() in %d of %d commits (by the "
-                     "background sync, by chance)" % (meta_synced_at_close, len(puts)))
+        notes.append("%d of %d commits saw a sync of their data.mdb by a writer thread "
+                     "(0 expected but for a new environment's first checkpoint)"
+                     % (synced_in_commit, len(puts)))
+        notes.append("%d of %d fsyncs ran their own checkpoint (the others found the "
+                     "background one done)" % (fsync_ran_checkpoint, len(fsyncs)))
     # The environment a put went to holds that item.
     for op in puts:
         if "env" in op:
@@ -231,6 +275,24 @@ def check(trace, log, datadir, mode, flusher):
     for p in problems[:20]:
         print("PROBLEM " + p)
     return 1 if problems else 0
+
+
+def covered(trace, log, flusher):
+    """Exit 0 once the flusher checkpointed every environment the logged
+    puts wrote, after the last of them."""
+    events = parse(trace)
+    last = {}
+    for op in ops(log):
+        if op["op"] != "put":
+            continue
+        evs = [e for e in in_window(events, op) if e.call in WRITE_CALLS and is_env(e.path)]
+        env = env_of_commit(evs)
+        if env is None:
+            return 1
+        last[env] = max(last.get(env, 0), max(e.end for e in evs))
+    mine = [e for e in events if e.tid in flusher]
+    return 0 if last and all(checkpointed(mine, p, t, float("inf")) is not None
+                             for p, t in last.items()) else 1
 
 
 def idle(trace, from_ts):
@@ -297,6 +359,10 @@ def main():
         sys.exit(check(a[0], a[1], a[2], a[3], flusher))
     elif cmd == "idle":
         idle(a[0], float(a[1]))
+    elif cmd == "covered":
+        sys.exit(covered(a[0], a[1], {int(t) for t in a[2].split()}))
+    elif cmd == "last-end":
+        print("%.6f" % max(op["end"] for op in ops(a[0])))
     elif cmd == "fdinfo":
         sys.exit(fdinfo(a[0], a[1]))
     else:

@@ -34,16 +34,22 @@ void fixture_dir_remove(const char *dir)
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-struct store *fixture_store_open(const char *dir, bool read_only)
+struct store *fixture_store_open_with(const char *dir, const struct store_options *opt)
 {
-	struct store_options opt = {false, read_only};
 	struct ddb_err err = DDB_ERR_INIT;
 	struct store *st = NULL;
-	int rc = store_open(dir, &opt, &st, &err);
+	int rc = store_open(dir, opt, &st, &err);
 
 	if (rc)
 		fail_msg("store_open: %d %s", rc, err.text);
 	return st;
+}
+
+struct store *fixture_store_open(const char *dir, bool read_only)
+{
+	struct store_options opt = { .read_only = read_only };
+
+	return fixture_store_open_with(dir, &opt);
 }
 
 struct store_table *fixture_table_make(struct store *st, const char *name, const char *schema)

@@ -22,6 +22,7 @@ void fixture_dir_remove(const char *dir);
 
 /* Opens the store whose data directory is dir; the caller closes it. */
 struct store *fixture_store_open(const char *dir, bool read_only);
+struct store *fixture_store_open_with(const char *dir, const struct store_options *opt);
 
 /*
  * Creates the table name and, unless schema is NULL, sets its create-table
