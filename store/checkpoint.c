@@ -331,10 +331,14 @@ static int checkpoint_locked(struct store_env *e, struct store_ckpt *c)
 	struct ckpt_rec r = c->rec;
 	MDB_envinfo info;
 	MDB_txn *pin = NULL;
+	bool unchanged;
 	int rc;
 
-	if (!c->failed && !mdb_env_info(e->env, &info) && info.me_last_txnid == c->rec.txnid &&
-	    c->pinned)
+	/* mdb_env_info reads the map, which a growing map replaces. */
+	pthread_rwlock_rdlock(&e->grow);
+	unchanged = !mdb_env_info(e->env, &info) && info.me_last_txnid == c->rec.txnid;
+	pthread_rwlock_unlock(&e->grow);
+	if (unchanged && !c->failed && c->pinned)
 		return 0;	/* nothing committed since the last one */
 	rc = capture(e, c, &pin, &r);
 	if (!rc)
