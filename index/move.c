@@ -6,8 +6,10 @@
  * source and the version moved, (2) source deleted if still that version,
  * (3) intent record removed.  A crash after (1) is finished by
  * idx_table_recover, so the item is never lost; readers may briefly see it
- * under both names, never under neither.  (1) is made durable before (2),
- * so a power loss cannot keep the delete and lose the copy.
+ * under both names, never under neither.  Each step is made durable before
+ * the next (the environments are checkpointed separately), so a power loss
+ * can neither keep the delete and lose the copy nor drop the intent and
+ * bring the source back.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -177,6 +179,9 @@ static int finish_move(struct store_table *t, const struct intent *in, struct dd
 	rc = store_sync(t, &in->to_pk);
 	if (!rc)
 		rc = store_write(t, f.pk, finish_delete_source, &f, err);
+	/* Likewise the delete before the intent that would redo it goes. */
+	if (!rc)
+		rc = store_sync(t, f.pk);
 	if (rc)
 		return rc;
 	return store_write(t, &in->to_pk, finish_drop_intent, &f, err);

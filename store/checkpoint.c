@@ -98,6 +98,12 @@ struct store_ckpt {
 	MDB_txn *pinned;	/* read transaction on the last checkpoint */
 	struct ckpt_rec rec;	/* the last one written */
 	int failed;		/* -errno of a checkpoint that failed, until one succeeds */
+	/*
+	 * -errno of a failed sync of data.mdb, for good: Linux reports a
+	 * writeback error once and may drop the pages, so a later sync that
+	 * succeeds proves nothing about them.  fsync fails until a remount.
+	 */
+	int sync_failed;
 	bool layout_bad;	/* a meta page we do not know how to read */
 };
 
@@ -256,7 +262,12 @@ int store_ckpt_recover(const char *dir, const struct store_options *opt, struct 
 		return 0;	/* none written: syncing commits, or a new environment */
 	found = rec_read(fd, &r);
 	close(fd);
-	if (!found || !boot_id_get(opt, boot) || !strcmp(boot, r.boot_id))
+	if (!found)
+		return 0;
+	if (!boot_id_get(opt, boot))
+		return ddb_err_set(err, EIO, "%s: cannot read the kernel's boot id, so cannot tell "
+				   "whether the machine restarted since the last checkpoint", dir);
+	if (!strcmp(boot, r.boot_id))
 		return 0;
 
 	snprintf(path, sizeof(path), "%s/data.mdb", dir);
@@ -300,13 +311,14 @@ static int capture(struct store_env *e, struct store_ckpt *c, MDB_txn **pin, str
 
 	store_env_writers_pause(e);
 	pthread_rwlock_rdlock(&e->grow);
+	/* Even if this attempt fails: the throttle must not retry at every write. */
+	atomic_store(&c->commits, 0);
 	rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, pin);
 	if (!rc)
 		rc = mdb_env_get_fd(e->env, &fd);
 	if (!rc)
 		rc = mdb_env_info(e->env, &info);
 	if (!rc) {
-		atomic_store(&c->commits, 0);
 		r->txnid = info.me_last_txnid;
 		rc = -read_full(fd, r->meta, META_COPY, (off_t)(r->txnid & 1) * e->psize);
 	}
@@ -338,11 +350,13 @@ static int checkpoint_locked(struct store_env *e, struct store_ckpt *c)
 	pthread_rwlock_rdlock(&e->grow);
 	unchanged = !mdb_env_info(e->env, &info) && info.me_last_txnid == c->rec.txnid;
 	pthread_rwlock_unlock(&e->grow);
+	if (c->sync_failed)
+		return c->sync_failed;
 	if (unchanged && !c->failed && c->pinned)
 		return 0;	/* nothing committed since the last one */
 	rc = capture(e, c, &pin, &r);
-	if (!rc)
-		rc = mdb_env_sync(e->env, 1);
+	if (!rc && (rc = mdb_env_sync(e->env, 1)))
+		c->sync_failed = store_mdb_errno(rc);
 	if (!rc) {
 		r.seq = c->rec.seq + 1;
 		r.psize = e->psize;
@@ -402,24 +416,35 @@ int store_env_checkpoint(struct store_env *e)
 	return rc;
 }
 
-/*
- * Removes dir's record for good: one left behind while commits are synced
- * would roll back synced commits after the next restart of the machine.
- */
-static int forget(const char *dir)
+static int sync_dir(const char *dir)
 {
-	char path[4200];
-	int fd, rc = 0;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
 
-	snprintf(path, sizeof(path), "%s/" CKPT_FILE, dir);
-	if (unlink(path))
-		return errno == ENOENT ? 0 : -errno;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd))
 		rc = -errno;
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+/*
+ * Removes dir's record for good: one left behind while commits are synced
+ * would roll back synced commits after the next restart of the machine.
+ * What an earlier daemon left unsynced (killed, same boot) is synced first,
+ * or a power loss now would find it half on disk and no record.
+ */
+static int forget(struct store_env *e, const char *dir, struct ddb_err *err)
+{
+	char path[4200];
+	int rc = mdb_env_sync(e->env, 1);
+
+	if (rc)
+		return store_mdb_err(rc, err, "syncing");
+	snprintf(path, sizeof(path), "%s/" CKPT_FILE, dir);
+	if (unlink(path))
+		return errno == ENOENT ? 0 : store_sys_err(errno, err, "cannot remove", path);
+	rc = sync_dir(dir);
+	return rc ? store_sys_err(-rc, err, "cannot sync", dir) : 0;
 }
 
 int store_ckpt_start(struct store_env *e, const char *dir, const struct store_options *opt,
@@ -436,8 +461,7 @@ int store_ckpt_start(struct store_env *e, const char *dir, const struct store_op
 	/* Without a boot id there is no telling a restart: commits keep their sync. */
 	if (opt->sync || !boot_id_get(opt, c->rec.boot_id) || sizeof(size_t) != 8) {
 		free(c);
-		rc = forget(dir);
-		return rc ? store_sys_err(-rc, err, "cannot remove the checkpoint of", dir) : 0;
+		return forget(e, dir, err);
 	}
 	snprintf(path, sizeof(path), "%s/" CKPT_FILE, dir);
 	c->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -449,13 +473,16 @@ int store_ckpt_start(struct store_env *e, const char *dir, const struct store_op
 	pthread_mutex_init(&c->lock, NULL);
 	if (rec_read(c->fd, &old))
 		c->rec.seq = old.seq;
+	else if ((rc = sync_dir(dir))) {	/* a new file's name must survive too */
+		store_ckpt_free(c);
+		return store_sys_err(-rc, err, "cannot sync", dir);
+	}
 	rc = checkpoint_locked(e, c);
 	if (c->layout_bad) {
 		say(opt, "%s: LMDB's meta page is not laid out as expected; every commit will "
 		    "be synced instead", dir);
 		store_ckpt_free(c);
-		rc = forget(dir);
-		return rc ? store_sys_err(-rc, err, "cannot remove the checkpoint of", dir) : 0;
+		return forget(e, dir, err);
 	}
 	if (rc) {
 		store_ckpt_free(c);

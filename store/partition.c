@@ -5,7 +5,10 @@
  * Key invariant: every transaction holds the environment's grow lock for
  * reading while it is open; mdb_env_set_mapsize runs only under the lock held
  * for writing, so no transaction is live when the map is resized (LMDB's
- * rule).  A write that hits MDB_MAP_FULL (from a put or from the commit) is
+ * rule).  Two kinds of read transaction are idle between uses and hold it
+ * only while used: snapshots' and checkpoints' pins.  LMDB 0.9 refuses a
+ * resize only under a live write transaction; an idle reader keeps page
+ * numbers, not addresses.  A write that hits MDB_MAP_FULL (from a put or from the commit) is
  * aborted, the map doubled and the whole write run again: there is no cap but
  * the disk.
  */
@@ -109,10 +112,12 @@ out_close:
 out_close_err:
 	mdb_env_close(e->env);
 	pthread_rwlock_destroy(&e->grow);
+	store_env_queue_destroy(e);
 	free(e);
 	return rc;
 out_free:
 	pthread_rwlock_destroy(&e->grow);
+	store_env_queue_destroy(e);
 	free(e);
 	return store_mdb_err(rc, err, path);
 }

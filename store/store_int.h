@@ -3,8 +3,9 @@
  * transactions and the on-disk record formats.
  *
  * Key invariant: every LMDB transaction, read or write, holds its
- * environment's grow lock for reading while it is open, so the map is only
- * ever resized (under the lock held for writing) with no transaction live.
+ * environment's grow lock for reading while it is in use, so the map is only
+ * ever resized (under the lock held for writing) with no transaction in use
+ * (snapshots and checkpoints keep idle read transactions: partition.c).
  * Lock order: store cat_lock -> table life -> store reg_lock -> table lock
  * -> env grow.
  */

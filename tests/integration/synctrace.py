@@ -305,6 +305,10 @@ def fdinfo(pid, trace):
     events = parse(trace)
     last = {}
     for ev in events:
+        # A descriptor number reused by a later open (the store is opened
+        # twice: once to check it, before daemonizing) is another file.
+        if ev.call == "openat" and ev.ret is not None and ev.ret >= 0:
+            last.pop(ev.ret, None)
         if ev.fd is not None and is_env(ev.path):
             last[ev.fd] = ev
     bad = 0
