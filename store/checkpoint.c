@@ -416,6 +416,17 @@ int store_env_checkpoint(struct store_env *e)
 	return rc;
 }
 
+static void store_ckpt_free(struct store_ckpt *c)
+{
+	if (!c)
+		return;
+	if (c->pinned)
+		mdb_txn_abort(c->pinned);
+	close(c->fd);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
 static int sync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
@@ -506,16 +517,6 @@ int store_ckpt_start(struct store_env *e, const char *dir, const struct store_op
 	return 0;
 }
 
-void store_ckpt_free(struct store_ckpt *c)
-{
-	if (!c)
-		return;
-	if (c->pinned)
-		mdb_txn_abort(c->pinned);
-	close(c->fd);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
-}
 
 void store_ckpt_stop(struct store_env *e)
 {

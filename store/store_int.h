@@ -206,7 +206,6 @@ void store_ckpt_throttle(struct store_env *e);
 int store_env_checkpoint(struct store_env *e);
 /* A last checkpoint, then back to plain LMDB; before mdb_env_close. */
 void store_ckpt_stop(struct store_env *e);
-void store_ckpt_free(struct store_ckpt *c);
 
 /* reserve.c */
 /* Keeps zero-filled room past e's last page; only between write transactions. */

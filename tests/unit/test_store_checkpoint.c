@@ -19,7 +19,6 @@
  */
 #include <fcntl.h>
 #include <signal.h>
-#include <glob.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -94,20 +93,6 @@ static struct store *open_store(const char *dir, const char *boot_id)
 	return st;
 }
 
-static bool partition_path(const char *dir, const char *file, char *out, size_t len)
-{
-	char pattern[FIXTURE_DIR_MAX + 64];
-	glob_t g;
-	bool ok;
-
-	snprintf(pattern, sizeof(pattern), "%s/tables/*/p00/%s", dir, file);
-	if (glob(pattern, 0, NULL, &g))
-		return false;
-	ok = g.gl_pathc == 1 && (size_t)snprintf(out, len, "%s", g.gl_pathv[0]) < len;
-	globfree(&g);
-	return ok;
-}
-
 static bool copy_file(const char *from, const char *to)
 {
 	char cmd[512];
@@ -134,7 +119,7 @@ static int write_then_lose_power(const char *dir)
 	for (i = 0; i < ITEMS; i++)
 		if (put_item(t, i, 1))
 			return 11;
-	if (store_sync(t, NULL) || !partition_path(dir, "data.mdb", data, sizeof(data)))
+	if (store_sync(t, NULL) || !fixture_partition_file(dir, "data.mdb", data, sizeof(data)))
 		return 12;
 	snprintf(copy, sizeof(copy), "%s/at-checkpoint", dir);
 	if (!copy_file(data, copy))
@@ -259,7 +244,7 @@ static int state_with(const char *dir, const char *scratch, const unsigned char 
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && cp -a '%s' '%s'", scratch, dir, scratch);
 	assert_int_equal(system(cmd), 0);
-	assert_true(partition_path(scratch, "data.mdb", data, sizeof(data)));
+	assert_true(fixture_partition_file(scratch, "data.mdb", data, sizeof(data)));
 	fd = open(data, O_WRONLY | O_TRUNC);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, disk, len), (ssize_t)len);
@@ -348,18 +333,26 @@ static int lost_teardown(void **state)
 	return 0;
 }
 
+/* The state trial's disk opens in under boot_id. */
+static int trial_state(const struct lost *l, int trial, const char *boot_id)
+{
+	size_t len;
+	unsigned char *disk = disk_for(trial, l->ck, l->ck_len, l->end, l->end_len, l->psize,
+				       &len);
+	int got = state_with(l->dir, l->scratch, disk, len, boot_id);
+
+	free(disk);
+	return got;
+}
+
 static void test_power_loss_rolls_back_to_the_checkpoint(void **state)
 {
 	struct lost *l = *state;
 	int trial;
 
 	for (trial = 0; trial < TRIALS; trial++) {
-		size_t len;
-		unsigned char *disk = disk_for(trial, l->ck, l->ck_len, l->end, l->end_len,
-					       l->psize, &len);
-		int got = state_with(l->dir, l->scratch, disk, len, "boot-after");
+		int got = trial_state(l, trial, "boot-after");
 
-		free(disk);
 		if (got != STATE_CHECKPOINT)
 			fail_msg("trial %d: the store opened in state %d, not at the checkpoint",
 				 trial, got);
@@ -372,12 +365,8 @@ static void test_without_the_rollback_some_disks_are_torn(void **state)
 	int trial, torn = 0, latest = 0;
 
 	for (trial = 0; trial < TRIALS; trial++) {
-		size_t len;
-		unsigned char *disk = disk_for(trial, l->ck, l->ck_len, l->end, l->end_len,
-					       l->psize, &len);
-		int got = state_with(l->dir, l->scratch, disk, len, "boot-before");
+		int got = trial_state(l, trial, "boot-before");
 
-		free(disk);
 		torn += got == STATE_TORN;
 		latest += got == STATE_LATEST;
 	}
@@ -409,7 +398,7 @@ static off_t data_size_after_puts(unsigned every)
 	t = fixture_table_make(st, "Busy", schema_one_env);
 	for (i = 0; i < 3000; i++)
 		assert_int_equal(put_item(t, i, 1), 0);
-	assert_true(partition_path(dir, "data.mdb", data, sizeof(data)));
+	assert_true(fixture_partition_file(dir, "data.mdb", data, sizeof(data)));
 	assert_int_equal(stat(data, &sb), 0);
 	store_table_put(t);
 	store_close(st);

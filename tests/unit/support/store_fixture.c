@@ -4,6 +4,7 @@
  * the test, so one left behind by a crash says where it came from.
  */
 #include <ftw.h>
+#include <glob.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,20 @@ void fixture_dir_make(char dir[FIXTURE_DIR_MAX], const char *tag)
 
 	assert_true(n > 0 && n < FIXTURE_DIR_MAX);
 	assert_non_null(mkdtemp(dir));
+}
+
+bool fixture_partition_file(const char *dir, const char *file, char *out, size_t len)
+{
+	char pattern[FIXTURE_DIR_MAX + 64];
+	glob_t g;
+	bool ok;
+
+	snprintf(pattern, sizeof(pattern), "%s/tables/*/p00/%s", dir, file);
+	if (glob(pattern, 0, NULL, &g))
+		return false;
+	ok = g.gl_pathc == 1 && (size_t)snprintf(out, len, "%s", g.gl_pathv[0]) < len;
+	globfree(&g);
+	return ok;
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)

@@ -17,6 +17,13 @@
 /* Makes a fresh, empty directory /tmp/ddbfs-<tag>-XXXXXX and writes its path to dir. */
 void fixture_dir_make(char dir[FIXTURE_DIR_MAX], const char *tag);
 
+/*
+ * The path of `file` (e.g. "data.mdb") in partition 0 of the only table in
+ * the data directory dir; false unless exactly one matches.  Does not fail
+ * the test: usable from a forked child.
+ */
+bool fixture_partition_file(const char *dir, const char *file, char *out, size_t len);
+
 /* Removes dir and everything under it. */
 void fixture_dir_remove(const char *dir);
 
