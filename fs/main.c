@@ -24,8 +24,27 @@
 #include "ops.h"
 #include "snapshots.h"
 
-/* Files the kernel may keep looked up; about 150 bytes of the daemon's memory each. */
-#define DEFAULT_INODE_CACHE 262144
+/*
+ * Files the kernel may keep looked up, about 150 bytes of the daemon's memory
+ * each.  By default as many as fit in 1% of the machine's memory, and never
+ * fewer than INODE_CACHE_MIN: past the limit every new name costs an eviction
+ * and, when it comes back, a lookup, which halves the speed of listing a big
+ * partition again (bench/RESULTS.md), while the kernel spends several times
+ * our share on the same names anyway.
+ */
+#define INODE_CACHE_MIN 262144
+#define INODE_NAME_BYTES 150
+
+static size_t default_inode_cache(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t n;
+
+	if (pages <= 0 || page <= 0)
+		return INODE_CACHE_MIN;
+	n = (uint64_t)pages * (uint64_t)page / 100 / INODE_NAME_BYTES;
+	return n > INODE_CACHE_MIN ? (size_t)n : INODE_CACHE_MIN;
+}
 
 struct cli {
 	char *datadir;
@@ -86,11 +105,12 @@ static void usage(FILE *out, const char *prog)
 		"    -o sync                every commit durable before it is acknowledged\n"
 		"    -o ro                  read-only mount\n"
 		"    -o inode_cache=N       files the kernel keeps looked up before the\n"
-		"                           least recently used are dropped (default %d)\n"
+		"                           least recently used are dropped (default %zu:\n"
+		"                           1%% of this machine's memory, at least %d)\n"
 		"    -h, --help             this help\n"
 		"    -V, --version          print the version\n"
 		"\n",
-		prog, DEFAULT_INODE_CACHE);
+		prog, default_inode_cache(), INODE_CACHE_MIN);
 }
 
 /* mkdir -p: DATADIR is created when missing, with its parents. */
@@ -203,7 +223,7 @@ static int run(struct fuse_args *args, struct cli *cli, struct fuse_cmdline_opts
 		return 1;
 	if (scratch_new(&fs.scratch) || fs_open_files_new(&fs.open_files) ||
 	    fs_snapshots_new(&fs.snapshots) ||
-	    fs_inodes_new(cli->inode_cache ? cli->inode_cache : DEFAULT_INODE_CACHE, &fs.inodes))
+	    fs_inodes_new(cli->inode_cache ? cli->inode_cache : default_inode_cache(), &fs.inodes))
 		goto out_state;
 	fs.mount_ns = fs_now_ns();
 	fs_set(&fs);

@@ -51,7 +51,14 @@ grep -q '"N": "399"' "$MNT/Cached/p/k0399" || fail "k0399 unreadable after the e
 echo "k0001 kept inode $held while open"
 ddb_umount
 
-# With the default (262144), nothing is dropped: the number stays.
+# The default is 1% of the machine's memory at 150 bytes a name, at least
+# 262144, and --help says what it is here.
+want=$(($(getconf _PHYS_PAGES) * $(getconf PAGESIZE) / 100 / 150))
+((want > 262144)) || want=262144
+"$DDBFS_BIN" --help 2>&1 | grep -q "(default $want:" ||
+	fail "--help does not give the default inode_cache $want: $("$DDBFS_BIN" --help 2>&1 | grep -A1 inode_cache)"
+
+# With the default, nothing is dropped: the number stays.
 ddb_mount
 first=$(ino "$MNT/Cached/p/k0000")
 for i in $(seq 1 399); do printf '%s/Cached/p/k%04d\0' "$MNT" "$i"; done | xargs -0 stat -c %i >/dev/null
