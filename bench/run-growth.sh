@@ -1,10 +1,12 @@
 #!/bin/bash
-# run-growth.sh - creates per second and the data directory's size, for one
-# or more ddbfs binaries (e.g. this tree's and an older commit's), round by
+# run-growth.sh - creates per second, the daemon's CPU time per create and
+# the data directory's size, for one or more ddbfs binaries (e.g. this tree's and an older commit's), round by
 # round in turn, on the same disk in one run: what checkpointed commits (store/checkpoint.c)
 # gain in speed and cost in file size.
 # Usage: bench/run-growth.sh [ITEMS [ROUNDS]] -- BINARY [MOUNT_OPTION...] [-- BINARY ...]
 #   e.g. bench/run-growth.sh 10000 3 -- build-bench/fs/ddbfs -- build-bench/fs/ddbfs -o sync
+# A passthrough (make -C bench O=DIR; DIR/passthrough) works as a BINARY too:
+# its "data dir" is the directory it mirrors.
 # Each round: a fresh data dir under BENCH_DATA_PARENT (default /var/tmp), a
 # table of 200 partitions (4 environments), ITEMS creates of 297-byte items
 # (open/write/close) from one process, then the data dir's size while
@@ -49,19 +51,25 @@ one_round() {
 	for _ in $(seq 50); do mountpoint -q "$mnt" && break; sleep 0.1; done
 	mkdir "$mnt/Growth"
 	printf '{"TableName": "Growth", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}], "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"}\n' >"$mnt/Growth/.schema"
-	python3 - "$mnt/Growth" "$ITEMS" <<'PY'
+	python3 - "$mnt/Growth" "$ITEMS" "$pid" <<'PY'
 import json, os, sys, time
-table, n = sys.argv[1], int(sys.argv[2])
+table, n, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def cpu():
+    """The daemon's user+system time, all threads, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 for p in range(200):
     os.mkdir(os.path.join(table, "p%03d" % p))
 body = json.dumps({"v": {"S": "x" * 250}}).encode()
-t0 = time.time()
+c0, t0 = cpu(), time.time()
 for i in range(n):
     fd = os.open(os.path.join(table, "p%03d" % (i % 200), "s%06d" % i),
                  os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.write(fd, body)
     os.close(fd)
-print("%.0f" % (n / (time.time() - t0)), end=" ")
+t1 = time.time()
+print("%.0f %.0f" % (n / (t1 - t0), (cpu() - c0) / n * 1e6), end=" ")
 PY
 	echo -n "$(du -sm "$data" | cut -f1) "
 	fusermount3 -u "$mnt"
@@ -73,18 +81,19 @@ PY
 }
 
 echo "items=$ITEMS rounds=$ROUNDS; data on $(df --output=fstype "${BENCH_DATA_PARENT:-/var/tmp}" | tail -1)"
-echo "| daemon | creates/s (rounds) | data dir MB mounted | after unmount |"
-echo "|---|---|---|---|"
+echo "| daemon | creates/s (rounds) | daemon CPU us/create | data dir MB mounted | after unmount |"
+echo "|---|---|---|---|---|"
 # Round-robin over the daemons, so a disk that slows down mid-run slows all.
-rates=() sizes=() after=()
+rates=() cpus=() sizes=() after=()
 for _ in $(seq "$ROUNDS"); do
 	for i in "${!configs[@]}"; do
 		sync
 		one_round ${configs[$i]} >"$out"
-		read -r r s a <"$out"
-		rates[i]+="${rates[i]:+, }$r" sizes[i]+="${sizes[i]:+, }$s" after[i]+="${after[i]:+, }$a"
+		read -r r c s a <"$out"
+		rates[i]+="${rates[i]:+, }$r" cpus[i]+="${cpus[i]:+, }$c"
+		sizes[i]+="${sizes[i]:+, }$s" after[i]+="${after[i]:+, }$a"
 	done
 done
 for i in "${!configs[@]}"; do
-	echo "| \`${configs[$i]}\` | ${rates[i]} | ${sizes[i]} | ${after[i]} |"
+	echo "| \`${configs[$i]}\` | ${rates[i]} | ${cpus[i]} | ${sizes[i]} | ${after[i]} |"
 done
