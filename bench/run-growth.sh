@@ -1,8 +1,9 @@
 #!/bin/bash
 # run-growth.sh - creates per second, the daemon's CPU time per create and
-# the data directory's size, for one or more ddbfs binaries (e.g. this tree's and an older commit's), round by
-# round in turn, on the same disk in one run: what checkpointed commits (store/checkpoint.c)
-# gain in speed and cost in file size.
+# the data directory's size, for one or more ddbfs binaries (e.g. this
+# tree's and an older commit's), round by round in turn, on the same disk in
+# one run: what checkpointed commits (store/checkpoint.c) gain in speed and
+# cost in file size.
 # Usage: bench/run-growth.sh [ITEMS [ROUNDS]] -- BINARY [MOUNT_OPTION...] [-- BINARY ...]
 #   e.g. bench/run-growth.sh 10000 3 -- build-bench/fs/ddbfs -- build-bench/fs/ddbfs -o sync
 # A passthrough (make -C bench O=DIR; DIR/passthrough) works as a BINARY too:
