@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "item.h"
 #include "json.h"
+#include "jsonout.h"
 #include "number.h"
 #include "utf8.h"
 
@@ -68,21 +69,10 @@ static int bad_from(struct walk *w, int rc, const struct ddb_err *sub)
 	return bad(w, "%s", sub->text);
 }
 
-static int dump_to_buf(const char *data, size_t len, void *arg)
-{
-	return ddb_buf_add(arg, data, len) ? -1 : 0;
-}
-
-static int dump(const json_t *j, size_t flags, struct ddb_buf *out)
-{
-	return json_dump_callback(j, dump_to_buf, out, flags | JSON_ENCODE_ANY) ? -ENOMEM : 0;
-}
-
 /* Appends data[0..len) as a JSON string, cut short (at a character) past max bytes. */
 static int add_quoted(struct ddb_buf *out, const char *data, size_t len, size_t max)
 {
 	bool cut = len > max;
-	json_t *s;
 	int rc;
 
 	if (cut) {
@@ -90,11 +80,7 @@ static int add_quoted(struct ddb_buf *out, const char *data, size_t len, size_t 
 			max--;
 		len = max;
 	}
-	s = json_stringn_nocheck(data, len);
-	if (!s)
-		return -ENOMEM;
-	rc = dump(s, 0, out);
-	json_decref(s);
+	rc = ddb_jsonout_string(out, data, len);
 	if (!rc && cut)
 		rc = ddb_buf_addstr(out, "...");
 	return rc;
@@ -134,6 +120,27 @@ static void path_pop(struct walk *w, size_t old)
 
 static int canon_value(struct walk *w, json_t *tv, int depth, json_t **out);
 
+/* Whether the string v already holds text: most values are canonical as written. */
+static bool same_text(json_t *v, const struct ddb_buf *text)
+{
+	return json_string_length(v) == text->len &&
+	       (!text->len || !memcmp(json_string_value(v), text->data, text->len));
+}
+
+/*
+ * Puts c in place of the value at iter of obj unless it is that value.
+ * The loaded document is ours alone, so it is canonicalised in place: a
+ * copy of every value cost more than the parse.
+ */
+static int replace_member(json_t *obj, void *iter, json_t *c)
+{
+	if (c == json_object_iter_value(iter)) {
+		json_decref(c);
+		return 0;
+	}
+	return json_object_iter_set_new(obj, iter, c) ? -ENOMEM : 0;
+}
+
 static int canon_s(struct walk *w, json_t *v, int depth, json_t **out)
 {
 	if (!json_is_string(v))
@@ -153,7 +160,10 @@ static int number_of(struct walk *w, json_t *v, const char *what, json_t **out)
 	rc = ddb_number_canon(json_string_value(v), json_string_length(v), &canon, &sub);
 	if (rc)
 		return bad_from(w, rc, &sub);
-	*out = json_stringn_nocheck(canon.data, canon.len);
+	if (same_text(v, &canon))
+		*out = json_incref(v);
+	else
+		*out = json_stringn_nocheck(canon.data, canon.len);
 	ddb_buf_release(&canon);
 	return *out ? 0 : -ENOMEM;
 }
@@ -177,7 +187,10 @@ static int binary_of(struct walk *w, json_t *v, const char *what, struct ddb_buf
 		return bad(w, "%s is not valid base64", what);
 	if (rc || ddb_base64_encode(&text, bytes->data, bytes->len))
 		goto out_nomem;
-	*out = json_stringn_nocheck(text.data ? text.data : "", text.len);
+	if (same_text(v, &text))
+		*out = json_incref(v);
+	else
+		*out = json_stringn_nocheck(text.data ? text.data : "", text.len);
 	ddb_buf_release(&text);
 	return *out ? 0 : -ENOMEM;
 
@@ -353,7 +366,7 @@ static int canon_bs(struct walk *w, json_t *v, int depth, json_t **out)
 
 static int canon_l(struct walk *w, json_t *v, int depth, json_t **out)
 {
-	json_t *arr, *el, *c;
+	json_t *el, *c;
 	size_t i, old;
 	int rc = 0;
 
@@ -361,55 +374,46 @@ static int canon_l(struct walk *w, json_t *v, int depth, json_t **out)
 		return bad(w, "an L value must be an array");
 	if (depth > DDB_NESTING_MAX)
 		return bad(w, "lists and maps nest more than %d levels deep", DDB_NESTING_MAX);
-	arr = json_array();
-	if (!arr)
-		return -ENOMEM;
 	json_array_foreach(v, i, el)
 	{
 		old = path_push_index(w, i);
 		rc = canon_value(w, el, depth + 1, &c);
 		path_pop(w, old);
-		if (!rc && json_array_append_new(arr, c))
-			rc = -ENOMEM;
 		if (rc)
-			break;
+			return rc;
+		if (c == el)
+			json_decref(c);
+		else if (json_array_set_new(v, i, c))
+			return -ENOMEM;
 	}
-	if (rc)
-		json_decref(arr);
-	else
-		*out = arr;
-	return rc;
+	*out = json_incref(v);
+	return 0;
 }
 
 /* The attributes of an M value or of the item itself, canonicalised one by one. */
 static int canon_attrs(struct walk *w, json_t *v, int depth, json_t **out)
 {
 	const char *name;
-	json_t *obj, *el, *c;
+	void *iter;
+	json_t *c;
 	size_t old;
-	int rc = 0;
+	int rc;
 
-	obj = json_object();
-	if (!obj)
-		return -ENOMEM;
-	json_object_foreach(v, name, el)
-	{
+	for (iter = json_object_iter(v); iter; iter = json_object_iter_next(v, iter)) {
+		name = json_object_iter_key(iter);
 		old = path_push_name(w, name);
 		if (!name[0])
 			rc = bad(w, "an attribute name must not be empty");
 		else
-			rc = canon_value(w, el, depth, &c);
+			rc = canon_value(w, json_object_iter_value(iter), depth, &c);
 		path_pop(w, old);
-		if (!rc && json_object_set_new_nocheck(obj, name, c))
-			rc = -ENOMEM;
+		if (!rc)
+			rc = replace_member(v, iter, c);
 		if (rc)
-			break;
+			return rc;
 	}
-	if (rc)
-		json_decref(obj);
-	else
-		*out = obj;
-	return rc;
+	*out = json_incref(v);
+	return 0;
 }
 
 static int canon_m(struct walk *w, json_t *v, int depth, json_t **out)
@@ -459,17 +463,11 @@ static int canon_value(struct walk *w, json_t *tv, int depth, json_t **out)
 		return bad(w, "unknown type %s", w->tmp.data ? w->tmp.data : "");
 	}
 	rc = fn(w, inner, depth, &c);
+	if (!rc)
+		rc = replace_member(tv, json_object_iter(tv), c);
 	if (rc)
 		return rc == -ENOMEM ? ddb_err_set(w->err, ENOMEM, "out of memory") : rc;
-	*out = json_object();
-	if (!*out) {
-		json_decref(c);
-		return ddb_err_set(w->err, ENOMEM, "out of memory");
-	}
-	if (json_object_set_new_nocheck(*out, type, c)) { /* c is gone either way */
-		json_decref(*out);
-		return ddb_err_set(w->err, ENOMEM, "out of memory");
-	}
+	*out = json_incref(tv);
 	return 0;
 }
 
@@ -543,16 +541,28 @@ int ddb_key_check(const struct ddb_key *k, bool is_sort, struct ddb_err *err)
 static json_t *key_json(const struct ddb_key *k)
 {
 	struct ddb_buf text = DDB_BUF_INIT;
-	json_t *v = NULL;
+	json_t *v = NULL, *tv;
 
+	/* ddb_key_check passed: S is valid UTF-8, N and B are ASCII once rendered. */
 	if (k->type == DDB_TYPE_S)
-		return json_pack("{ss%}", "S", (const char *)k->data, k->len);
-	if (k->type == DDB_TYPE_N && !ddb_number_canon(k->data, k->len, &text, NULL))
-		v = json_pack("{ss%}", "N", text.data, text.len);
+		v = json_stringn_nocheck(k->data, k->len);
+	else if (k->type == DDB_TYPE_N && !ddb_number_canon(k->data, k->len, &text, NULL))
+		v = json_stringn_nocheck(text.data, text.len);
 	else if (k->type == DDB_TYPE_B && !ddb_base64_encode(&text, k->data, k->len))
-		v = json_pack("{ss%}", "B", text.data ? text.data : "", text.len);
+		v = json_stringn_nocheck(text.data ? text.data : "", text.len);
 	ddb_buf_release(&text);
-	return v;
+	if (!v)
+		return NULL;
+	tv = json_object();
+	if (!tv) {
+		json_decref(v);
+		return NULL;
+	}
+	if (json_object_set_new_nocheck(tv, ddb_type_name(k->type), v)) { /* v is gone either way */
+		json_decref(tv);
+		return NULL;
+	}
+	return tv;
 }
 
 /* Sets the table key attribute from the path, after checking it. */
@@ -735,7 +745,7 @@ static int render_attrs(json_t *attrs, const char **names, struct ddb_buf *out)
 		if (!rc)
 			rc = ddb_buf_addstr(out, ": ");
 		if (!rc)
-			rc = dump(json_object_get(attrs, names[i]), JSON_SORT_KEYS, out);
+			rc = ddb_jsonout_value(out, json_object_get(attrs, names[i]));
 		if (!rc)
 			rc = ddb_buf_addstr(out, i + 1 < n ? ",\n" : "\n");
 	}
