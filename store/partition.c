@@ -82,6 +82,7 @@ int store_env_open(const char *path, const struct store_options *opt, const char
 		return -ENOMEM;
 	e->read_only = opt->read_only;
 	pthread_rwlock_init(&e->grow, NULL);
+	pthread_mutex_init(&e->idle_lock, NULL);
 	store_env_queue_init(e);
 	rc = mdb_env_create(&e->env);
 	if (rc)
@@ -112,11 +113,13 @@ out_close:
 out_close_err:
 	mdb_env_close(e->env);
 	pthread_rwlock_destroy(&e->grow);
+	pthread_mutex_destroy(&e->idle_lock);
 	store_env_queue_destroy(e);
 	free(e);
 	return rc;
 out_free:
 	pthread_rwlock_destroy(&e->grow);
+	pthread_mutex_destroy(&e->idle_lock);
 	store_env_queue_destroy(e);
 	free(e);
 	return store_mdb_err(rc, err, path);
@@ -127,8 +130,11 @@ void store_env_close(struct store_env *e)
 	if (!e)
 		return;
 	store_ckpt_stop(e);
+	while (e->nidle)
+		mdb_txn_abort(e->idle[--e->nidle]);
 	mdb_env_close(e->env);
 	pthread_rwlock_destroy(&e->grow);
+	pthread_mutex_destroy(&e->idle_lock);
 	store_env_queue_destroy(e);
 	free(e);
 }
@@ -141,7 +147,16 @@ int store_env_read_begin(struct store_env *e, MDB_txn **txn, struct ddb_err *err
 	if (store_snapshot_read_begin(e, txn))
 		return 0;
 	pthread_rwlock_rdlock(&e->grow);
-	rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, txn);
+	*txn = NULL;
+	pthread_mutex_lock(&e->idle_lock);
+	if (e->nidle)
+		*txn = e->idle[--e->nidle];
+	pthread_mutex_unlock(&e->idle_lock);
+	if (*txn && mdb_txn_renew(*txn)) {
+		mdb_txn_abort(*txn);
+		*txn = NULL;
+	}
+	rc = *txn ? 0 : mdb_txn_begin(e->env, NULL, MDB_RDONLY, txn);
 	if (rc) {
 		pthread_rwlock_unlock(&e->grow);
 		return store_mdb_err(rc, err, "starting a read transaction");
@@ -153,7 +168,16 @@ void store_env_read_end(struct store_env *e, MDB_txn *txn)
 {
 	if (store_snapshot_read_end(e, txn))
 		return;
-	mdb_txn_abort(txn);
+	/* Reset: the snapshot is let go now, as an abort would. */
+	mdb_txn_reset(txn);
+	pthread_mutex_lock(&e->idle_lock);
+	if (e->nidle < STORE_IDLE_READERS) {
+		e->idle[e->nidle++] = txn;
+		txn = NULL;
+	}
+	pthread_mutex_unlock(&e->idle_lock);
+	if (txn)
+		mdb_txn_abort(txn);
 	pthread_rwlock_unlock(&e->grow);
 }
 

@@ -20,6 +20,8 @@
 
 #define STORE_MAP_INITIAL ((size_t)64 << 20)
 #define STORE_MAX_DBI 5
+/* Reset read transactions an environment keeps: about one per FUSE thread. */
+#define STORE_IDLE_READERS 16
 
 /* Named databases of a partition environment. */
 enum store_pdbi {
@@ -55,6 +57,14 @@ struct store_env {
 	uint64_t file_end;
 	/* Set when commits skip their sync and checkpoints keep the disk consistent. */
 	struct store_ckpt *ckpt;
+	/*
+	 * Ended short read transactions, reset for the next one: renewing one
+	 * keeps its reader slot and memory, where a begin allocates and
+	 * searches the reader table under LMDB's mutex (twice per create).
+	 */
+	pthread_mutex_t idle_lock;
+	MDB_txn *idle[STORE_IDLE_READERS];
+	unsigned nidle;
 };
 
 /* Realtime of the last commit that changed a figure describe-table shows. */
