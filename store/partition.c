@@ -21,6 +21,39 @@
 #include "hash.h"
 #include "store_int.h"
 
+/*
+ * A partition's figures ("meta", store_int.h) are kept in the main database:
+ * every commit rewrites its page anyway, since it holds the other
+ * databases' roots, so a put writes one page fewer than with a database of
+ * their own.  Stores made before keep them in the named database "meta";
+ * they move over, in the transaction that opens the databases, and that
+ * database is dropped.  A read-only mount reads them where they are.
+ */
+static int open_meta(struct store_env *e, MDB_txn *txn, MDB_dbi *out)
+{
+	MDB_cursor *c;
+	MDB_dbi old;
+	MDB_val k, v;
+	int rc = mdb_dbi_open(txn, NULL, 0, out);
+
+	if (!rc)
+		rc = mdb_dbi_open(txn, "meta", 0, &old);
+	if (rc)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if (e->read_only) {
+		*out = old;
+		return 0;
+	}
+	rc = mdb_cursor_open(txn, old, &c);
+	if (rc)
+		return rc;
+	while (!(rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) && !(rc = mdb_put(txn, *out, &k, &v, 0)))
+		;
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? mdb_drop(txn, old, 1) : rc;
+}
+
+/* Opens the named databases; a NULL name is the partition's figures (open_meta). */
 static int env_open_dbis(struct store_env *e, const char *const *names, unsigned ndbi,
 			 struct ddb_err *err)
 {
@@ -33,7 +66,10 @@ static int env_open_dbis(struct store_env *e, const char *const *names, unsigned
 	if (rc)
 		return store_mdb_err(rc, err, "opening databases");
 	for (i = 0; i < ndbi; i++) {
-		rc = mdb_dbi_open(txn, names[i], flags, &e->dbi[i]);
+		if (names[i])
+			rc = mdb_dbi_open(txn, names[i], flags, &e->dbi[i]);
+		else
+			rc = open_meta(e, txn, &e->dbi[i]);
 		if (rc) {
 			mdb_txn_abort(txn);
 			return store_mdb_err(rc, err, "opening databases");
@@ -198,7 +234,7 @@ int store_env_meta(struct store_env *e, MDB_txn *txn, struct store_pmeta *m)
 	return 0;
 }
 
-static const char *const partition_dbis[] = {"items", "parts", "meta", "journal", "index"};
+static const char *const partition_dbis[] = {"items", "parts", NULL, "journal", "index"};
 
 /*
  * Opens the table's n partition environments (tables/<id>/pNN), creating

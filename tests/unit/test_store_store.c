@@ -1,7 +1,8 @@
 /*
  * test_store_store.c - tables and items against real LMDB in a temporary
  * data directory: the catalog, schemas, exact counts and sizes, reads at
- * offsets, persistence, locking, dropping, read-only mode and map growth.
+ * offsets, persistence, locking, dropping, read-only mode, map growth, and
+ * stores made by an older layout (a partition's figures in a named database).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <lmdb.h>
 #include "store.h"
 #include "store_fixture.h"
 
@@ -500,6 +502,122 @@ static void test_read_only(void **state)
 	store_table_put(t);
 }
 
+/* The named databases of a partition (store/partition.c); the rest of the main DB is figures. */
+static bool is_db_name(const MDB_val *k)
+{
+	static const char *const names[] = {"items", "parts", "meta", "journal", "index"};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (k->mv_size == strlen(names[i]) && !memcmp(k->mv_data, names[i], k->mv_size))
+			return true;
+	return false;
+}
+
+/*
+ * Opens the environment in dir with raw LMDB and, if legacy, moves the
+ * figures from the main DB into a named database "meta", as stores made
+ * before 2026-11-22 kept them.  Returns whether "meta" exists and whether
+ * the main DB holds "stats", as bit 1 and bit 0.
+ */
+static int meta_layout(const char *dir, bool legacy)
+{
+	MDB_val keys[16], vals[16], k, v;
+	MDB_dbi main, meta;
+	MDB_cursor *c;
+	MDB_env *env;
+	MDB_txn *txn;
+	size_t n = 0, i;
+	int found = 0, rc;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0644), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, NULL, 0, &main), 0);
+	assert_int_equal(mdb_cursor_open(txn, main, &c), 0);
+	while (!mdb_cursor_get(c, &k, &v, MDB_NEXT) && n < 16) {
+		if (is_db_name(&k))
+			continue;
+		keys[n] = k;
+		vals[n++] = v;
+	}
+	mdb_cursor_close(c);
+	for (i = 0; legacy && i < n; i++) {
+		assert_int_equal(mdb_dbi_open(txn, "meta", MDB_CREATE, &meta), 0);
+		assert_int_equal(mdb_put(txn, meta, &keys[i], &vals[i], 0), 0);
+		assert_int_equal(mdb_del(txn, main, &keys[i], NULL), 0);
+	}
+	k.mv_size = 5;
+	k.mv_data = "stats";
+	if (!mdb_get(txn, main, &k, &v))
+		found |= 1;
+	rc = mdb_dbi_open(txn, "meta", 0, &meta);
+	assert_true(rc == 0 || rc == MDB_NOTFOUND);
+	if (!rc)
+		found |= 2;
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	return found;
+}
+
+static void test_legacy_meta_moves(void **state)
+{
+	struct fixture *f = *state;
+	struct store_table *t = fixture_table_make(f->st, "Books", schema_hr);
+	char env[FIXTURE_DIR_MAX + 32];
+	int i, layout, with_stats = 0;
+
+	assert_int_equal(fixture_put(t, "a", "1", "one\n", 11), 0);
+	assert_int_equal(fixture_put(t, "b", "2", "two\n", 22), 0);
+	assert_int_equal(fixture_put(t, "c", "3", "three\n", 33), 0);
+	store_table_put(t);
+	store_close(f->st);
+	f->st = NULL;
+	for (i = 0; i < 4; i++) {
+		snprintf(env, sizeof(env), "%s/tables/1/p%02d", f->dir, i);
+		layout = meta_layout(env, false); /* this layout: in the main DB */
+		assert_int_equal(layout & 2, 0);
+		with_stats += layout & 1;
+		meta_layout(env, true);
+		assert_int_equal(meta_layout(env, false), layout ? 2 : 0); /* the old one: "meta" */
+	}
+	assert_true(with_stats >= 2); /* three keys over four environments */
+	/* Read-only: read where they are, nothing moved. */
+	f->st = fixture_store_open(f->dir, true);
+	assert_int_equal(store_table_get(f->st, "Books", &t), 0);
+	assert_stats(t, 3, 66);
+	store_table_put(t);
+	store_close(f->st);
+	f->st = NULL;
+	for (i = 0; i < 4; i++) {
+		snprintf(env, sizeof(env), "%s/tables/1/p%02d", f->dir, i);
+		assert_int_equal(meta_layout(env, false) & 1, 0);
+	}
+	/* Read-write: moved once, and the old database is gone. */
+	f->st = fixture_store_open(f->dir, false);
+	assert_int_equal(store_table_get(f->st, "Books", &t), 0);
+	assert_stats(t, 3, 66);
+	assert_int_equal(fixture_put(t, "d", "4", "four\n", 44), 0);
+	assert_int_equal(fixture_del(t, "a", "1"), 0);
+	assert_stats(t, 3, 99);
+	store_table_put(t);
+	fx_reopen(f, false);
+	store_close(f->st);
+	f->st = NULL;
+	for (i = 0; i < 4; i++) {
+		snprintf(env, sizeof(env), "%s/tables/1/p%02d", f->dir, i);
+		layout = meta_layout(env, false);
+		assert_int_equal(layout & 2, 0);
+		with_stats -= layout & 1;
+	}
+	assert_true(with_stats <= 0); /* every figure moved back; "d" may have added one */
+	f->st = fixture_store_open(f->dir, false);
+	assert_int_equal(store_table_get(f->st, "Books", &t), 0);
+	assert_stats(t, 3, 99);
+	store_table_put(t);
+}
+
 static void test_read_only_fresh(void **state)
 {
 	struct fixture *f = *state;
@@ -641,6 +759,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_drop_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_only_fresh, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_legacy_meta_moves, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_map_growth, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_growth, setup, teardown),
 	};
