@@ -27,6 +27,10 @@ refused write:EINVAL '{bad'
 refused write:EINVAL 'oops'
 refused write:EINVAL '{"Note": }'
 refused write:EINVAL '{"Note": {"S": "a"}} trailing'
+# Whole items are parsed before the byte-wise check (fs/file_write.c): text
+# that ends like an object but is not one still fails the write.
+refused write:EINVAL '{"Note": {"S": "a"}} }'
+refused write:EINVAL '{"Note": {"S": "a"}}{"Note": {"S": "b"}}'
 refused EINVAL '[1, 2]'
 if bash -c 'echo oops >"$1"' _ "$ITEM" 2>"$T/echo.err"; then
 	fail "echo oops > item: exit status 0, expected failure"
