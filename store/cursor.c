@@ -561,10 +561,8 @@ static int cursor_entry(struct store_cursor *c, const struct scan_elem *el, stru
 	out->key.type = c->type;
 	out->key.data = c->key.data ? c->key.data : "";
 	out->key.len = c->key.len;
-	if (c->parts) {
-		memcpy(&out->items, el->val.mv_data, sizeof(out->items));
+	if (c->parts)
 		return 0;
-	}
 	out->meta.text_len = el->hdr.text_len;
 	out->meta.ddb_size = el->hdr.ddb_size;
 	out->meta.mtime_ns = el->hdr.mtime_ns;

@@ -308,7 +308,6 @@ struct store_range {
 struct store_entry {
 	struct ddb_key key;		/* sort key (partition scan) or partition key */
 	struct store_item_meta meta;	/* an item's; zero for a partition entry */
-	uint64_t items;			/* a partition entry's item count */
 };
 
 /*

@@ -26,7 +26,7 @@
 /* Named databases of a partition environment. */
 enum store_pdbi {
 	STORE_ITEMS,   /* key part(s) -> record header, full pk, full sk, text */
-	STORE_PARTS,   /* pk part -> u64 item count, full pk (hash+range only) */
+	STORE_PARTS,   /* pk part -> u64 (unused), full pk: the partition keys (hash+range) */
 	STORE_META,    /* the main DB: "stats" -> struct store_pmeta, STORE_META_CHANGED -> i64 ns */
 	STORE_JOURNAL, /* u64 id -> intent record */
 	STORE_IXENT,   /* index entries: u32 index id, key parts -> ixtxn.c record */

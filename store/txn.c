@@ -10,8 +10,12 @@
  *
  * Key invariant: in every committed state a partition's "meta" record holds
  * the exact item count and byte sum of its "items", and "parts" holds an
- * entry, with the right count, for exactly the partition keys that have
- * items; each write keeps them so in the same transaction.
+ * entry for exactly the partition keys that have items; each write keeps
+ * them so in the same transaction.  A "parts" entry is written only when its
+ * partition key gets its first item and removed when a delete leaves none,
+ * so other puts leave that database's pages alone (with a few hundred
+ * partition keys per environment it is two pages deep).  Its count field is
+ * unused: stores made before kept a count there.
  */
 #include <endian.h>
 #include <errno.h>
@@ -184,33 +188,49 @@ static int meta_put(struct store_txn *tx, struct store_pmeta *m)
 	return store_txn_check(tx, mdb_put(tx->txn, tx->env->dbi[STORE_META], &k, &v, 0));
 }
 
-/* Adds delta to the item count of the partition key k (hash+range tables). */
-static int parts_adjust(struct store_txn *tx, const struct item_keys *k, int delta)
+/* The "parts" entry of k's partition key, once an item was added under it. */
+static int parts_add(struct store_txn *tx, const struct item_keys *k)
 {
 	MDB_dbi dbi = tx->env->dbi[STORE_PARTS];
-	MDB_val key, v;
-	uint64_t count = 0;
-	uint8_t *p;
+	MDB_val key = {k->pk_part_len, k->key.data}, v;
+	uint64_t unused = 0;
 	int rc;
 
-	key.mv_size = k->pk_part_len;
-	key.mv_data = k->key.data;
 	rc = store_txn_check(tx, mdb_get(tx->txn, dbi, &key, &v));
-	if (rc && rc != -ENOENT)
+	if (rc != -ENOENT)
 		return rc;
-	if (!rc)
-		memcpy(&count, v.mv_data, sizeof(count));
-	count += (uint64_t)(int64_t)delta;
-	if (!count)
-		return store_txn_check(tx, mdb_del(tx->txn, dbi, &key, NULL));
-	v.mv_size = sizeof(count) + k->pk.len;
+	v.mv_size = sizeof(unused) + k->pk.len;
 	rc = store_txn_check(tx, mdb_put(tx->txn, dbi, &key, &v, MDB_RESERVE));
 	if (rc)
 		return rc;
-	p = v.mv_data;
-	memcpy(p, &count, sizeof(count));
-	memcpy(p + sizeof(count), k->pk.data, k->pk.len);
+	memcpy(v.mv_data, &unused, sizeof(unused));
+	memcpy((uint8_t *)v.mv_data + sizeof(unused), k->pk.data, k->pk.len);
 	return 0;
+}
+
+/* Removes the "parts" entry of k's partition key once no item is left under it. */
+static int parts_drop_if_empty(struct store_txn *tx, const struct item_keys *k)
+{
+	MDB_val key = {k->pk_part_len, k->key.data}, v;
+	MDB_cursor *c;
+	bool left;
+	int rc;
+
+	rc = store_txn_check(tx, mdb_cursor_open(tx->txn, tx->env->dbi[STORE_ITEMS], &c));
+	if (rc)
+		return rc;
+	/* Encodings are self-delimiting: a key under the prefix is this partition key's. */
+	rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE);
+	left = !rc && key.mv_size >= k->pk_part_len &&
+	       !memcmp(key.mv_data, k->key.data, k->pk_part_len);
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return store_txn_check(tx, rc);
+	if (left)
+		return 0;
+	key.mv_size = k->pk_part_len;
+	key.mv_data = k->key.data;
+	return store_txn_check(tx, mdb_del(tx->txn, tx->env->dbi[STORE_PARTS], &key, NULL));
 }
 
 int store_txn_item_get(struct store_txn *tx, const struct ddb_key *pk, const struct ddb_key *sk,
@@ -313,7 +333,7 @@ int store_txn_item_put(struct store_txn *tx, const struct ddb_key *pk, const str
 	m.bytes += ddb_size;
 	rc = rec_write(tx, &k, &h, text);
 	if (!rc && tx->has_range && !existed)
-		rc = parts_adjust(tx, &k, 1);
+		rc = parts_add(tx, &k);
 	if (!rc)
 		rc = meta_put(tx, &m);
 out_keys:
@@ -365,7 +385,7 @@ int store_txn_item_del(struct store_txn *tx, const struct ddb_key *pk, const str
 	m.bytes -= h.ddb_size;
 	m.next_seq++;
 	if (!rc && tx->has_range)
-		rc = parts_adjust(tx, &k, -1);
+		rc = parts_drop_if_empty(tx, &k);
 	if (!rc)
 		rc = meta_put(tx, &m);
 	keys_release(&k);
