@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include "json.h"
+#include "jsonfast.h"
 
 int ddb_json_load(const char *text, size_t len, size_t flags, json_t **out,
 		  struct ddb_err *err)
@@ -11,11 +12,16 @@ int ddb_json_load(const char *text, size_t len, size_t flags, json_t **out,
 	/* JSON has no raw NUL anywhere; a NUL in a string is written \u0000. */
 	const char *nul = memchr(text, '\0', len);
 	json_error_t jerr;
+	int rc;
 
 	*out = NULL;
 	if (nul)
 		return ddb_err_set(err, EINVAL, "invalid JSON at byte %zu: unexpected byte 0x00",
 				   (size_t)(nul - text));
+	/* What items are made of is read quickly; anything else, jansson judges. */
+	rc = ddb_jsonfast_load(text, len, flags, out);
+	if (rc <= 0)
+		return rc ? ddb_err_set(err, ENOMEM, "out of memory") : 0;
 	*out = json_loadb(text, len, flags, &jerr);
 	if (*out)
 		return 0;
