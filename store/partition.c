@@ -53,6 +53,41 @@ static int open_meta(struct store_env *e, MDB_txn *txn, MDB_dbi *out)
 	return rc == MDB_NOTFOUND ? mdb_drop(txn, old, 1) : rc;
 }
 
+/*
+ * The layout of a partition environment, kept in its main database: 2 since
+ * the figures moved there (no record: a store made before, which open_meta
+ * converts).  A daemon refuses a store made by a newer one rather than
+ * misread it.
+ */
+#define STORE_FORMAT 2u
+
+static int format_check(struct store_env *e, MDB_txn *txn, struct ddb_err *err)
+{
+	MDB_val k = {6, "format"}, v;
+	uint32_t have = 0, want = STORE_FORMAT;
+	MDB_dbi main;
+	int rc = mdb_dbi_open(txn, NULL, 0, &main);
+
+	if (!rc)
+		rc = mdb_get(txn, main, &k, &v);
+	if (rc && rc != MDB_NOTFOUND)
+		return store_mdb_err(rc, err, "reading the store's format");
+	if (!rc && v.mv_size == sizeof(have))
+		memcpy(&have, v.mv_data, sizeof(have));
+	else if (!rc)
+		have = UINT32_MAX;
+	if (have > STORE_FORMAT)
+		return ddb_err_set(err, EIO,
+				   "made by a newer ddbfs (store format %u; this one reads up to %u)",
+				   have, STORE_FORMAT);
+	if (e->read_only || have == STORE_FORMAT)
+		return 0;
+	v.mv_size = sizeof(want);
+	v.mv_data = &want;
+	rc = mdb_put(txn, main, &k, &v, 0);
+	return rc ? store_mdb_err(rc, err, "recording the store's format") : 0;
+}
+
 /* Opens the named databases; a NULL name is the partition's figures (open_meta). */
 static int env_open_dbis(struct store_env *e, const char *const *names, unsigned ndbi,
 			 struct ddb_err *err)
@@ -73,6 +108,10 @@ static int env_open_dbis(struct store_env *e, const char *const *names, unsigned
 		if (rc) {
 			mdb_txn_abort(txn);
 			return store_mdb_err(rc, err, "opening databases");
+		}
+		if (!names[i] && (rc = format_check(e, txn, err))) {
+			mdb_txn_abort(txn);
+			return rc;
 		}
 	}
 	/* Committing, even read-only, keeps the handles for later transactions. */
@@ -137,6 +176,8 @@ int store_env_open(const char *path, const struct store_options *opt, const char
 	if (!mdb_env_stat(e->env, &st))
 		e->psize = st.ms_psize;
 	rc = env_open_dbis(e, names, ndbi, err);
+	if (rc)
+		ddb_err_prefix(err, "%s", path);
 	if (!rc && !e->read_only)
 		rc = store_ckpt_start(e, path, opt, err);
 	if (rc)

@@ -502,6 +502,32 @@ static void test_read_only(void **state)
 	store_table_put(t);
 }
 
+/* Sets the "format" record of the environment in dir with raw LMDB; returns the old one (0: none). */
+static uint32_t set_format(const char *dir, uint32_t format)
+{
+	MDB_val k = {6, "format"}, v;
+	uint32_t old = 0;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi main;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0644), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, NULL, 0, &main), 0);
+	if (!mdb_get(txn, main, &k, &v)) {
+		assert_int_equal(v.mv_size, sizeof(old));
+		memcpy(&old, v.mv_data, sizeof(old));
+	}
+	v.mv_size = sizeof(format);
+	v.mv_data = &format;
+	assert_int_equal(mdb_put(txn, main, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	return old;
+}
+
 /* The named databases of a partition (store/partition.c); the rest of the main DB is figures. */
 static bool is_db_name(const MDB_val *k)
 {
@@ -544,8 +570,11 @@ static int meta_layout(const char *dir, bool legacy)
 	}
 	mdb_cursor_close(c);
 	for (i = 0; legacy && i < n; i++) {
-		assert_int_equal(mdb_dbi_open(txn, "meta", MDB_CREATE, &meta), 0);
-		assert_int_equal(mdb_put(txn, meta, &keys[i], &vals[i], 0), 0);
+		/* The old layout had no format record, and its figures in "meta". */
+		if (keys[i].mv_size != 6 || memcmp(keys[i].mv_data, "format", 6)) {
+			assert_int_equal(mdb_dbi_open(txn, "meta", MDB_CREATE, &meta), 0);
+			assert_int_equal(mdb_put(txn, meta, &keys[i], &vals[i], 0), 0);
+		}
 		assert_int_equal(mdb_del(txn, main, &keys[i], NULL), 0);
 	}
 	k.mv_size = 5;
@@ -612,9 +641,39 @@ static void test_legacy_meta_moves(void **state)
 		with_stats -= layout & 1;
 	}
 	assert_true(with_stats <= 0); /* every figure moved back; "d" may have added one */
+	assert_int_equal(set_format(env, 2), 2); /* recorded by the read-write mount */
 	f->st = fixture_store_open(f->dir, false);
 	assert_int_equal(store_table_get(f->st, "Books", &t), 0);
 	assert_stats(t, 3, 99);
+	store_table_put(t);
+}
+
+/* A store made by a newer daemon is refused, not misread; the format is recorded. */
+static void test_newer_format_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct store_table *t = fixture_table_make(f->st, "Books", schema_hr);
+	char env[FIXTURE_DIR_MAX + 32];
+
+	assert_int_equal(fixture_put(t, "a", "1", "one\n", 11), 0);
+	store_table_put(t);
+	store_close(f->st);
+	f->st = NULL;
+	snprintf(env, sizeof(env), "%s/tables/1/p02", f->dir);
+	assert_int_equal(set_format(env, 3), 2);
+	for (int ro = 0; ro < 2; ro++) {
+		struct store_options opt = {.read_only = ro};
+		struct ddb_err err = DDB_ERR_INIT;
+		struct store *st = NULL;
+
+		assert_int_equal(store_open(f->dir, &opt, &st, &err), -EIO);
+		assert_null(st);
+		assert_non_null(strstr(err.text, "p02: made by a newer ddbfs (store format 3"));
+	}
+	assert_int_equal(set_format(env, 2), 3);
+	f->st = fixture_store_open(f->dir, false);
+	assert_int_equal(store_table_get(f->st, "Books", &t), 0);
+	assert_stats(t, 1, 11);
 	store_table_put(t);
 }
 
@@ -760,6 +819,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_only_fresh, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_legacy_meta_moves, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_newer_format_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_map_growth, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_growth, setup, teardown),
 	};
