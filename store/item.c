@@ -107,9 +107,16 @@ static size_t path_push_name(struct walk *w, const char *name)
 
 static size_t path_push_index(struct walk *w, size_t i)
 {
+	char digits[24], *p = digits + sizeof(digits);
 	size_t old = w->path.len;
 
-	ddb_buf_addf(&w->path, "[%zu]", i);
+	/* Every list and set element comes here: no printf on the way. */
+	*--p = ']';
+	do
+		*--p = (char)('0' + i % 10);
+	while (i /= 10);
+	*--p = '[';
+	ddb_buf_add(&w->path, p, (size_t)(digits + sizeof(digits) - p));
 	return old;
 }
 

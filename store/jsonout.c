@@ -62,40 +62,49 @@ int ddb_jsonout_string(struct ddb_buf *out, const char *s, size_t len)
 	return rc ? rc : ddb_buf_addch(out, '"');
 }
 
-static int cmp_keys(const void *a, const void *b)
+struct member {
+	const char *key;
+	const json_t *value;
+};
+
+static int cmp_members(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp(((const struct member *)a)->key, ((const struct member *)b)->key);
 }
 
 static int add_object(struct ddb_buf *out, const json_t *obj)
 {
-	const char *small[16], **keys = small;
+	struct member small[16], *m = small;
 	size_t n = json_object_size(obj), i = 0;
 	const char *key;
 	json_t *v;
 	int rc = 0;
 
 	if (n > sizeof(small) / sizeof(small[0])) {
-		keys = malloc(n * sizeof(*keys));
-		if (!keys)
+		m = malloc(n * sizeof(*m));
+		if (!m)
 			return -ENOMEM;
 	}
-	json_object_foreach((json_t *)obj, key, v) keys[i++] = key;
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		m[i].key = key;
+		m[i++].value = v;
+	}
 	if (n > 1)
-		qsort(keys, n, sizeof(*keys), cmp_keys);
+		qsort(m, n, sizeof(*m), cmp_members);
 	rc = ddb_buf_addch(out, '{');
 	for (i = 0; i < n && !rc; i++) {
 		if (i)
 			rc = ddb_buf_add(out, ", ", 2);
 		if (!rc)
-			rc = ddb_jsonout_string(out, keys[i], strlen(keys[i]));
+			rc = ddb_jsonout_string(out, m[i].key, strlen(m[i].key));
 		if (!rc)
 			rc = ddb_buf_add(out, ": ", 2);
 		if (!rc)
-			rc = ddb_jsonout_value(out, json_object_get(obj, keys[i]));
+			rc = ddb_jsonout_value(out, m[i].value);
 	}
-	if (keys != small)
-		free(keys);
+	if (m != small)
+		free(m);
 	return rc ? rc : ddb_buf_addch(out, '}');
 }
 
