@@ -731,28 +731,19 @@ static size_t item_size(json_t *attrs)
 	return size;
 }
 
-static int cmp_names(const void *a, const void *b)
+static int render_attrs(const struct ddb_json_member *m, size_t n, struct ddb_buf *out)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int render_attrs(json_t *attrs, const char **names, struct ddb_buf *out)
-{
-	size_t n = 0, i;
-	const char *name;
-	json_t *tv;
 	int rc = ddb_buf_addstr(out, "{\n");
+	size_t i;
 
-	json_object_foreach(attrs, name, tv) names[n++] = name;
-	qsort(names, n, sizeof(*names), cmp_names);
 	for (i = 0; i < n && !rc; i++) {
 		rc = ddb_buf_addstr(out, "  ");
 		if (!rc)
-			rc = add_quoted(out, names[i], strlen(names[i]), SIZE_MAX);
+			rc = ddb_jsonout_string(out, m[i].key, strlen(m[i].key));
 		if (!rc)
 			rc = ddb_buf_addstr(out, ": ");
 		if (!rc)
-			rc = ddb_jsonout_value(out, json_object_get(attrs, names[i]));
+			rc = ddb_jsonout_value(out, m[i].value);
 		if (!rc)
 			rc = ddb_buf_addstr(out, i + 1 < n ? ",\n" : "\n");
 	}
@@ -761,14 +752,17 @@ static int render_attrs(json_t *attrs, const char **names, struct ddb_buf *out)
 
 static int render(struct ddb_item *it)
 {
-	const char **names = calloc(json_object_size(it->attrs) + 1, sizeof(*names));
+	struct ddb_json_member room[32], *m;
 	struct ddb_buf out = DDB_BUF_INIT;
+	size_t n;
 	int rc;
 
-	if (!names)
+	m = ddb_jsonout_members(it->attrs, room, sizeof(room) / sizeof(room[0]), &n);
+	if (!m)
 		return -ENOMEM;
-	rc = render_attrs(it->attrs, names, &out);
-	free(names);
+	rc = render_attrs(m, n, &out);
+	if (m != room)
+		free(m);
 	if (rc) {
 		ddb_buf_release(&out);
 		return rc;

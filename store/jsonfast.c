@@ -100,6 +100,17 @@ static int unicode_escape(struct scan *s, bool key)
 	return add_utf8(&s->tmp, cp);
 }
 
+/* The escape whose letter c follows a backslash, decoded into s->tmp. */
+static int escape(struct scan *s, char c, bool key)
+{
+	static const char letters[] = "\"\\/bfnrt", bytes[] = "\"\\/\b\f\n\r\t";
+	const char *at = memchr(letters, c, sizeof(letters) - 1);
+
+	if (c == 'u')
+		return unicode_escape(s, key);
+	return at ? ddb_buf_addch(&s->tmp, bytes[at - letters]) : DECLINE;
+}
+
 /* The string whose opening quote is at s->p: in place when it has no escape. */
 static int scan_string(struct scan *s, bool key, const char **str, size_t *len)
 {
@@ -121,41 +132,9 @@ static int scan_string(struct scan *s, bool key, const char **str, size_t *len)
 	while (s->p < s->end && *s->p != '"') {
 		char c = *s->p++;
 
-		if ((unsigned char)c < 0x20)
+		if ((unsigned char)c < 0x20 || (c == '\\' && s->p >= s->end))
 			return DECLINE;
-		if (c != '\\') {
-			rc = ddb_buf_addch(&s->tmp, c);
-		} else if (s->p >= s->end) {
-			return DECLINE;
-		} else {
-			switch (c = *s->p++) {
-			case '"':
-			case '\\':
-			case '/':
-				rc = ddb_buf_addch(&s->tmp, c);
-				break;
-			case 'b':
-				rc = ddb_buf_addch(&s->tmp, '\b');
-				break;
-			case 'f':
-				rc = ddb_buf_addch(&s->tmp, '\f');
-				break;
-			case 'n':
-				rc = ddb_buf_addch(&s->tmp, '\n');
-				break;
-			case 'r':
-				rc = ddb_buf_addch(&s->tmp, '\r');
-				break;
-			case 't':
-				rc = ddb_buf_addch(&s->tmp, '\t');
-				break;
-			case 'u':
-				rc = unicode_escape(s, key);
-				break;
-			default:
-				return DECLINE;
-			}
-		}
+		rc = c == '\\' ? escape(s, *s->p++, key) : ddb_buf_addch(&s->tmp, c);
 		if (rc)
 			return rc;
 	}
@@ -169,7 +148,7 @@ static int scan_string(struct scan *s, bool key, const char **str, size_t *len)
 
 static int scan_value(struct scan *s, json_t **out);
 
-/* A literal must end where jansson's keyword scan ends: at a non-letter. */
+/* What follows a literal ("truex") is judged by the container around it. */
 static int literal(struct scan *s, const char *word, json_t *v, json_t **out)
 {
 	size_t n = strlen(word);
@@ -177,8 +156,6 @@ static int literal(struct scan *s, const char *word, json_t *v, json_t **out)
 	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n))
 		return DECLINE;
 	s->p += n;
-	if (s->p < s->end && ((*s->p >= 'a' && *s->p <= 'z') || (*s->p >= 'A' && *s->p <= 'Z')))
-		return DECLINE;
 	*out = v;
 	return 0;
 }

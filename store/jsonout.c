@@ -3,7 +3,6 @@
  */
 #include <errno.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "jsonout.h"
@@ -16,27 +15,16 @@ static bool needs_escape(unsigned char c)
 
 static int add_escape(struct ddb_buf *out, unsigned char c)
 {
+	static const char named[] = "\"\\\b\f\n\r\t", letters[] = "\"\\bfnrt";
 	static const char hex[] = "0123456789ABCDEF";
+	const char *at = c ? memchr(named, c, sizeof(named) - 1) : NULL;
 	char seq[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 
-	switch (c) {
-	case '"':
-		return ddb_buf_add(out, "\\\"", 2);
-	case '\\':
-		return ddb_buf_add(out, "\\\\", 2);
-	case '\b':
-		return ddb_buf_add(out, "\\b", 2);
-	case '\f':
-		return ddb_buf_add(out, "\\f", 2);
-	case '\n':
-		return ddb_buf_add(out, "\\n", 2);
-	case '\r':
-		return ddb_buf_add(out, "\\r", 2);
-	case '\t':
-		return ddb_buf_add(out, "\\t", 2);
-	default:
-		return ddb_buf_add(out, seq, sizeof(seq));
+	if (at) {
+		seq[1] = letters[at - named];
+		return ddb_buf_add(out, seq, 2);
 	}
+	return ddb_buf_add(out, seq, sizeof(seq));
 }
 
 int ddb_jsonout_string(struct ddb_buf *out, const char *s, size_t len)
@@ -62,36 +50,42 @@ int ddb_jsonout_string(struct ddb_buf *out, const char *s, size_t len)
 	return rc ? rc : ddb_buf_addch(out, '"');
 }
 
-struct member {
-	const char *key;
-	const json_t *value;
-};
-
 static int cmp_members(const void *a, const void *b)
 {
-	return strcmp(((const struct member *)a)->key, ((const struct member *)b)->key);
+	return strcmp(((const struct ddb_json_member *)a)->key,
+		      ((const struct ddb_json_member *)b)->key);
 }
 
-static int add_object(struct ddb_buf *out, const json_t *obj)
+struct ddb_json_member *ddb_jsonout_members(const json_t *obj, struct ddb_json_member *room,
+					    size_t room_n, size_t *n)
 {
-	struct member small[16], *m = small;
-	size_t n = json_object_size(obj), i = 0;
+	struct ddb_json_member *m = room;
 	const char *key;
+	size_t i = 0;
 	json_t *v;
-	int rc = 0;
 
-	if (n > sizeof(small) / sizeof(small[0])) {
-		m = malloc(n * sizeof(*m));
-		if (!m)
-			return -ENOMEM;
-	}
+	*n = json_object_size(obj);
+	if (*n > room_n && !(m = malloc(*n * sizeof(*m))))
+		return NULL;
 	json_object_foreach((json_t *)obj, key, v)
 	{
 		m[i].key = key;
 		m[i++].value = v;
 	}
-	if (n > 1)
-		qsort(m, n, sizeof(*m), cmp_members);
+	if (*n > 1)
+		qsort(m, *n, sizeof(*m), cmp_members);
+	return m;
+}
+
+static int add_object(struct ddb_buf *out, const json_t *obj)
+{
+	struct ddb_json_member room[16], *m;
+	size_t n, i;
+	int rc;
+
+	m = ddb_jsonout_members(obj, room, sizeof(room) / sizeof(room[0]), &n);
+	if (!m)
+		return -ENOMEM;
 	rc = ddb_buf_addch(out, '{');
 	for (i = 0; i < n && !rc; i++) {
 		if (i)
@@ -103,7 +97,7 @@ static int add_object(struct ddb_buf *out, const json_t *obj)
 		if (!rc)
 			rc = ddb_jsonout_value(out, m[i].value);
 	}
-	if (m != small)
+	if (m != room)
 		free(m);
 	return rc ? rc : ddb_buf_addch(out, '}');
 }

@@ -27,4 +27,18 @@ int ddb_jsonout_string(struct ddb_buf *out, const char *s, size_t len);
 /* Appends v's JSON text.  0 or -ENOMEM. */
 int ddb_jsonout_value(struct ddb_buf *out, const json_t *v);
 
+/* A member of an object, borrowed from it. */
+struct ddb_json_member {
+	const char *key;
+	const json_t *value;
+};
+
+/*
+ * obj's members in printing order (keys by strcmp), in room when its room_n
+ * entries suffice, else in an array to free().  Returns the array and sets
+ * *n, or NULL when out of memory.
+ */
+struct ddb_json_member *ddb_jsonout_members(const json_t *obj, struct ddb_json_member *room,
+					    size_t room_n, size_t *n);
+
 #endif

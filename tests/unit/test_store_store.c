@@ -502,20 +502,36 @@ static void test_read_only(void **state)
 	store_table_put(t);
 }
 
-/* Sets the "format" record of the environment in dir with raw LMDB; returns the old one (0: none). */
-static uint32_t set_format(const char *dir, uint32_t format)
+/* A write transaction on the environment in dir with raw LMDB, and its main DB. */
+static MDB_txn *raw_begin(const char *dir, MDB_dbi *main)
 {
-	MDB_val k = {6, "format"}, v;
-	uint32_t old = 0;
 	MDB_env *env;
 	MDB_txn *txn;
-	MDB_dbi main;
 
 	assert_int_equal(mdb_env_create(&env), 0);
 	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
 	assert_int_equal(mdb_env_open(env, dir, 0, 0644), 0);
 	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, NULL, 0, &main), 0);
+	assert_int_equal(mdb_dbi_open(txn, NULL, 0, main), 0);
+	return txn;
+}
+
+static void raw_commit(MDB_txn *txn)
+{
+	MDB_env *env = mdb_txn_env(txn);
+
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/* Sets the "format" record of the environment in dir with raw LMDB; returns the old one (0: none). */
+static uint32_t set_format(const char *dir, uint32_t format)
+{
+	MDB_val k = {6, "format"}, v;
+	uint32_t old = 0;
+	MDB_dbi main;
+	MDB_txn *txn = raw_begin(dir, &main);
+
 	if (!mdb_get(txn, main, &k, &v)) {
 		assert_int_equal(v.mv_size, sizeof(old));
 		memcpy(&old, v.mv_data, sizeof(old));
@@ -523,8 +539,7 @@ static uint32_t set_format(const char *dir, uint32_t format)
 	v.mv_size = sizeof(format);
 	v.mv_data = &format;
 	assert_int_equal(mdb_put(txn, main, &k, &v, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	raw_commit(txn);
 	return old;
 }
 
@@ -550,17 +565,11 @@ static int meta_layout(const char *dir, bool legacy)
 {
 	MDB_val keys[16], vals[16], k, v;
 	MDB_dbi main, meta;
+	MDB_txn *txn = raw_begin(dir, &main);
 	MDB_cursor *c;
-	MDB_env *env;
-	MDB_txn *txn;
 	size_t n = 0, i;
 	int found = 0, rc;
 
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, dir, 0, 0644), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, NULL, 0, &main), 0);
 	assert_int_equal(mdb_cursor_open(txn, main, &c), 0);
 	while (!mdb_cursor_get(c, &k, &v, MDB_NEXT) && n < 16) {
 		if (is_db_name(&k))
@@ -585,8 +594,7 @@ static int meta_layout(const char *dir, bool legacy)
 	assert_true(rc == 0 || rc == MDB_NOTFOUND);
 	if (!rc)
 		found |= 2;
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	raw_commit(txn);
 	return found;
 }
 
