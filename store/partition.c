@@ -54,10 +54,10 @@ static int open_meta(struct store_env *e, MDB_txn *txn, MDB_dbi *out)
 }
 
 /*
- * The layout of a partition environment, kept in its main database: 2 since
- * the figures moved there (no record: a store made before, which open_meta
- * converts).  A daemon refuses a store made by a newer one rather than
- * misread it.
+ * The store's layout, recorded in the main database of every environment
+ * (catalog and partitions): 2 since a partition's figures moved there (no
+ * record: a store made before, which open_meta converts).  A daemon refuses
+ * an environment made by a newer one rather than misread it.
  */
 #define STORE_FORMAT 2u
 
@@ -109,10 +109,11 @@ static int env_open_dbis(struct store_env *e, const char *const *names, unsigned
 			mdb_txn_abort(txn);
 			return store_mdb_err(rc, err, "opening databases");
 		}
-		if (!names[i] && (rc = format_check(e, txn, err))) {
-			mdb_txn_abort(txn);
-			return rc;
-		}
+	}
+	rc = format_check(e, txn, err);
+	if (rc) {
+		mdb_txn_abort(txn);
+		return rc;
 	}
 	/* Committing, even read-only, keeps the handles for later transactions. */
 	rc = mdb_txn_commit(txn);

@@ -524,7 +524,7 @@ static void raw_commit(MDB_txn *txn)
 	mdb_env_close(env);
 }
 
-/* Sets the "format" record of the environment in dir with raw LMDB; returns the old one (0: none). */
+/* Sets (0: removes) the "format" record of the environment in dir with raw LMDB; returns the old one (0: none). */
 static uint32_t set_format(const char *dir, uint32_t format)
 {
 	MDB_val k = {6, "format"}, v;
@@ -538,7 +538,10 @@ static uint32_t set_format(const char *dir, uint32_t format)
 	}
 	v.mv_size = sizeof(format);
 	v.mv_data = &format;
-	assert_int_equal(mdb_put(txn, main, &k, &v, 0), 0);
+	if (format)
+		assert_int_equal(mdb_put(txn, main, &k, &v, 0), 0);
+	else if (old)
+		assert_int_equal(mdb_del(txn, main, &k, NULL), 0);
 	raw_commit(txn);
 	return old;
 }
@@ -656,29 +659,47 @@ static void test_legacy_meta_moves(void **state)
 	store_table_put(t);
 }
 
-/* A store made by a newer daemon is refused, not misread; the format is recorded. */
+/*
+ * A store made by a newer daemon is refused, not misread, whichever
+ * environment says so (a partition, the catalog); a store made before the
+ * record gets it at its first read-write mount.
+ */
 static void test_newer_format_refused(void **state)
 {
 	struct fixture *f = *state;
 	struct store_table *t = fixture_table_make(f->st, "Books", schema_hr);
+	static const char *const envs[] = {"tables/1/p02", "catalog"};
 	char env[FIXTURE_DIR_MAX + 32];
 
 	assert_int_equal(fixture_put(t, "a", "1", "one\n", 11), 0);
 	store_table_put(t);
 	store_close(f->st);
 	f->st = NULL;
-	snprintf(env, sizeof(env), "%s/tables/1/p02", f->dir);
-	assert_int_equal(set_format(env, 3), 2);
-	for (int ro = 0; ro < 2; ro++) {
-		struct store_options opt = {.read_only = ro};
-		struct ddb_err err = DDB_ERR_INIT;
-		struct store *st = NULL;
+	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
+		char want[64];
 
-		assert_int_equal(store_open(f->dir, &opt, &st, &err), -EIO);
-		assert_null(st);
-		assert_non_null(strstr(err.text, "p02: made by a newer ddbfs (store format 3"));
+		snprintf(env, sizeof(env), "%s/%s", f->dir, envs[i]);
+		snprintf(want, sizeof(want), "%s: made by a newer ddbfs (store format 3", envs[i]);
+		assert_int_equal(set_format(env, 3), 2);
+		for (int ro = 0; ro < 2; ro++) {
+			struct store_options opt = {.read_only = ro};
+			struct ddb_err err = DDB_ERR_INIT;
+			struct store *st = NULL;
+
+			assert_int_equal(store_open(f->dir, &opt, &st, &err), -EIO);
+			assert_null(st);
+			assert_non_null(strstr(err.text, want));
+		}
+		assert_int_equal(set_format(env, 0), 3);
+		fx_reopen(f, true);
+		store_close(f->st);
+		f->st = NULL;
+		assert_int_equal(set_format(env, 0), 0); /* a read-only mount writes nothing */
+		fx_reopen(f, false);
+		store_close(f->st);
+		f->st = NULL;
+		assert_int_equal(set_format(env, 2), 2);
 	}
-	assert_int_equal(set_format(env, 2), 3);
 	f->st = fixture_store_open(f->dir, false);
 	assert_int_equal(store_table_get(f->st, "Books", &t), 0);
 	assert_stats(t, 1, 11);
