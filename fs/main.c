@@ -21,12 +21,14 @@
 #include "flusher.h"
 #include "fs_int.h"
 #include "inode.h"
+#include "memlimit.h"
 #include "ops.h"
 #include "snapshots.h"
 
 /*
  * Files the kernel may keep looked up, about 150 bytes of the daemon's memory
- * each.  By default as many as fit in 1% of the machine's memory, and never
+ * each.  By default as many as fit in 1% of the memory the daemon may use
+ * (the machine's, or its memory cgroup's limit when lower), and never
  * fewer than INODE_CACHE_MIN: past the limit every new name costs an eviction
  * and, when it comes back, a lookup, which halves the speed of listing a big
  * partition again (bench/RESULTS.md), while the kernel spends several times
@@ -37,12 +39,8 @@
 
 static size_t default_inode_cache(void)
 {
-	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-	uint64_t n;
+	uint64_t n = fs_memory_limit() / 100 / INODE_NAME_BYTES;
 
-	if (pages <= 0 || page <= 0)
-		return INODE_CACHE_MIN;
-	n = (uint64_t)pages * (uint64_t)page / 100 / INODE_NAME_BYTES;
 	return n > INODE_CACHE_MIN ? (size_t)n : INODE_CACHE_MIN;
 }
 
@@ -106,7 +104,8 @@ static void usage(FILE *out, const char *prog)
 		"    -o ro                  read-only mount\n"
 		"    -o inode_cache=N       files the kernel keeps looked up before the\n"
 		"                           least recently used are dropped (default %zu:\n"
-		"                           1%% of this machine's memory, at least %d)\n"
+		"                           1%% of the memory this daemon may use, the\n"
+		"                           machine's or its cgroup's, at least %d)\n"
 		"    -h, --help             this help\n"
 		"    -V, --version          print the version\n"
 		"\n",
