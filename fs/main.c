@@ -218,6 +218,9 @@ static int run(struct fuse_args *args, struct cli *cli, struct fuse_cmdline_opts
 	int rc = 1;
 
 	raise_fd_limit();
+	/* Until the daemon detaches, what the store says on opening (a
+	 * rollback after a restart, a conversion) goes where the user looks. */
+	errlog_open(true, opts->debug);
 	if (check_store_opens(datadir, &so))
 		return 1;
 	if (scratch_new(&fs.scratch) || fs_open_files_new(&fs.open_files) ||
