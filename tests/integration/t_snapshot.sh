@@ -71,9 +71,17 @@ if ok is None:
 print("the state after operation %d, %d items" % (ok, len(seen)), file=sys.stderr)
 EOF
 
+# The snapshot is taken once the writer has put items in every partition
+# (100 operations), however slowly it starts on a loaded machine.
+writer_is_under_way() {
+	local p
+	(($(wc -l <"$T/log") >= 100)) || return 1
+	for p in 0 1 2 3 4 5 6 7; do grep -q " put p$p/" "$T/log" || return 1; done
+}
+: >"$T/log"
 python3 "$T/writer.py" "$MNT/Ledger" "$T/log" "$T/stop" &
 writer=$!
-sleep 1
+ddb_wait_for 600 writer_is_under_way || fail "the writer did not make 100 operations in 60 s"
 mkdir "$MNT/.snapshot/one" || fail "mkdir .snapshot/one exited with $?"
 S=$MNT/.snapshot/one
 sleep 1
