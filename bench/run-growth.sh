@@ -9,7 +9,8 @@
 # A passthrough (make -C bench O=DIR; DIR/passthrough) works as a BINARY too:
 # its "data dir" is the directory it mirrors.
 # Each round: a fresh data dir under BENCH_DATA_PARENT (default /var/tmp), a
-# table of 200 partitions (4 environments), ITEMS creates of 297-byte items
+# table of GROWTH_PARTITIONS partitions (default 200; 4 environments, 1 puts
+# every item into one), ITEMS creates of 297-byte items
 # (open/write/close) from one process, then the data dir's size while
 # mounted and after the unmount (the last checkpoint).
 set -euo pipefail
@@ -52,20 +53,20 @@ one_round() {
 	for _ in $(seq 50); do mountpoint -q "$mnt" && break; sleep 0.1; done
 	mkdir "$mnt/Growth"
 	printf '{"TableName": "Growth", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}], "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"}\n' >"$mnt/Growth/.schema"
-	python3 - "$mnt/Growth" "$ITEMS" "$pid" <<'PY'
+	python3 - "$mnt/Growth" "$ITEMS" "$pid" "${GROWTH_PARTITIONS:-200}" <<'PY'
 import json, os, sys, time
-table, n, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+table, n, pid, parts = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 def cpu():
     """The daemon's user+system time, all threads, in seconds."""
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-for p in range(200):
+for p in range(parts):
     os.mkdir(os.path.join(table, "p%03d" % p))
 body = json.dumps({"v": {"S": "x" * 250}}).encode()
 c0, t0 = cpu(), time.time()
 for i in range(n):
-    fd = os.open(os.path.join(table, "p%03d" % (i % 200), "s%06d" % i),
+    fd = os.open(os.path.join(table, "p%03d" % (i % parts), "s%06d" % i),
                  os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.write(fd, body)
     os.close(fd)
@@ -81,7 +82,7 @@ PY
 	data= mnt=
 }
 
-echo "items=$ITEMS rounds=$ROUNDS; data on $(df --output=fstype "${BENCH_DATA_PARENT:-/var/tmp}" | tail -1)"
+echo "items=$ITEMS partitions=${GROWTH_PARTITIONS:-200} rounds=$ROUNDS; data on $(df --output=fstype "${BENCH_DATA_PARENT:-/var/tmp}" | tail -1)"
 echo "| daemon | creates/s (rounds) | daemon CPU us/create | data dir MB mounted | after unmount |"
 echo "|---|---|---|---|---|"
 # Round-robin over the daemons, so a disk that slows down mid-run slows all.
