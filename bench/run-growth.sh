@@ -7,7 +7,8 @@
 # Usage: bench/run-growth.sh [ITEMS [ROUNDS]] -- BINARY [MOUNT_OPTION...] [-- BINARY ...]
 #   e.g. bench/run-growth.sh 10000 3 -- build-bench/fs/ddbfs -- build-bench/fs/ddbfs -o sync
 # A passthrough (make -C bench O=DIR; DIR/passthrough) works as a BINARY too:
-# its "data dir" is the directory it mirrors.
+# its "data dir" is the directory it mirrors; bench/passthrough-shm.sh
+# mirrors a directory on /dev/shm instead, the FUSE limit of run-compare.sh.
 # Each round: a fresh data dir under BENCH_DATA_PARENT (default /var/tmp), a
 # table of GROWTH_PARTITIONS partitions (default 200; 4 environments, 1 puts
 # every item into one), ITEMS creates of 297-byte items
