@@ -114,6 +114,10 @@ if ((${#peer_args[@]} == 0)); then
 	echo "peer: SKIPPED: $peer_why"
 fi
 
+# In the background and waited for: a foreground child would hold off
+# Ctrl-C or kill's signal (and so the cleanup) until the whole run ends.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 python3 "$bench_root/bench/compare.py" --items "$ITEMS" --partitions "$PARTS" \
 	--ddbfs "$BENCH_MNT" --ddbfs-pid "$BENCH_PID" \
 	--native "$work/native" \
@@ -122,6 +126,8 @@ python3 "$bench_root/bench/compare.py" --items "$ITEMS" --partitions "$PARTS" \
 	--ptc "$work/ptc-mnt" --ptc-pid "$ptc_pid" \
 	--backup "$work/backup" \
 	--lmdb "$tools/lmdb_baseline" --lmdb-dir "$lmdb_dir" \
-	"${peer_args[@]}"
+	"${peer_args[@]}" &
+cmp_pids=("$!" "${cmp_pids[@]}")
+wait "${cmp_pids[0]}"
 echo "ddbfs data dir after the run: $(du -sh "$BENCH_DATA" | cut -f1)"
 bench_umount

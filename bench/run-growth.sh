@@ -10,10 +10,10 @@
 # its "data dir" is the directory it mirrors; bench/passthrough-shm.sh
 # mirrors a directory on /dev/shm instead, the FUSE limit of run-compare.sh.
 # Each round: a fresh data dir under BENCH_DATA_PARENT (default /var/tmp), a
-# table of GROWTH_PARTITIONS partitions (default 200; 4 environments, 1 puts
-# every item into one), ITEMS creates of 297-byte items
-# (open/write/close) from one process, then the data dir's size while
-# mounted and after the unmount (the last checkpoint).
+# table of GROWTH_PARTITIONS partition keys (default 200, spread over its 4
+# environments; 1 puts every item in one environment), ITEMS creates of
+# 297-byte items (open/write/close) from one process, then the data dir's
+# size while mounted and after the unmount (the last checkpoint).
 set -euo pipefail
 ITEMS=${1:-10000}
 ROUNDS=${2:-3}
