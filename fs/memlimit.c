@@ -35,8 +35,9 @@ static uint64_t read_limit(const char *path)
 	return v;
 }
 
-/* The lowest of file's limits in dir/PATH and each of PATH's ancestors. */
-static uint64_t lowest_up(const char *dir, const char *path, size_t path_len, const char *file)
+/* The lowest of file's limits in sysfs/hier/PATH and each of PATH's ancestors. */
+static uint64_t lowest_up(const char *sysfs, const char *hier, const char *path, size_t path_len,
+			  const char *file)
 {
 	uint64_t low = UINT64_MAX;
 	char buf[4096];
@@ -46,8 +47,8 @@ static uint64_t lowest_up(const char *dir, const char *path, size_t path_len, co
 
 		while (path_len > 0 && path[path_len - 1] == '/')
 			path_len--;
-		if ((size_t)snprintf(buf, sizeof(buf), "%s%.*s/%s", dir, (int)path_len, path, file) <
-		    sizeof(buf)) {
+		if ((size_t)snprintf(buf, sizeof(buf), "%s%s%.*s/%s", sysfs, hier, (int)path_len, path,
+				     file) < sizeof(buf)) {
 			v = read_limit(buf);
 			if (v < low)
 				low = v;
@@ -80,7 +81,6 @@ uint64_t fs_memory_limit_from(const char *cgroups, const char *sysfs, uint64_t p
 {
 	uint64_t low = physical ? physical : UINT64_MAX;
 	const char *line = cgroups;
-	char dir[4096];
 
 	while (line && *line) {
 		const char *eol = strchr(line, '\n');
@@ -93,13 +93,10 @@ uint64_t fs_memory_limit_from(const char *cgroups, const char *sysfs, uint64_t p
 			const char *path = c2 + 1;
 			size_t path_len = len - (size_t)(path - line);
 
-			if (c1 - line == 1 && line[0] == '0' && c2 == c1 + 1) {
-				snprintf(dir, sizeof(dir), "%s", sysfs);
-				v = lowest_up(dir, path, path_len, "memory.max");
-			} else if (names_memory(c1 + 1, (size_t)(c2 - c1 - 1))) {
-				snprintf(dir, sizeof(dir), "%s/memory", sysfs);
-				v = lowest_up(dir, path, path_len, "memory.limit_in_bytes");
-			}
+			if (c1 - line == 1 && line[0] == '0' && c2 == c1 + 1)
+				v = lowest_up(sysfs, "", path, path_len, "memory.max");
+			else if (names_memory(c1 + 1, (size_t)(c2 - c1 - 1)))
+				v = lowest_up(sysfs, "/memory", path, path_len, "memory.limit_in_bytes");
 		}
 		if (v < low)
 			low = v;
